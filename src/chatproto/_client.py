@@ -1,0 +1,253 @@
+"""`ClientConnection`: one HTTP/1.1 connection to the chat server, client role.
+
+Theory of operation.  `send` turns a request into the bytes to write and
+moves the connection from IDLE to AWAITING_RESPONSE.  `receive_data` only
+buffers.  `next_event` parses what has been buffered and, once a whole
+response is in, decodes it to an event and moves back to IDLE, or to
+MUST_CLOSE when the server will not take another request on this
+connection.  Any protocol error moves to ERROR for good, and the same error
+is raised again on every later call: a broken connection is never reused.
+
+One request is in flight at a time; nothing is pipelined.  Bytes that arrive
+while no request is outstanding can only be garbage or a response to a
+request never sent, so they are an error rather than the next response.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import h11
+import msgspec
+
+from ._codec import decode_error_body, decode_response, encode_request, is_reported
+from ._errors import LocalProtocolError, RemoteProtocolError, SequenceMismatch
+from ._events import CONNECTION_CLOSED, NEED_DATA, ClientEvent, ErrorReceived, NeedData, ResponseReceived
+from ._http import MessageReader
+from ._limits import DEFAULT_LIMITS, Limits
+from ._operations import Operation, operation_for
+from ._session import AgentSession
+from ._wire import Request
+
+_CONTENT_TYPE = (b"Content-Type", b"application/json; charset=utf-8")
+
+
+class ConnectionState(enum.Enum):
+    """Where a `ClientConnection` is in its exchange."""
+
+    #: Ready to send a request.
+    IDLE = "IDLE"
+    #: A request was sent; its response is not complete yet.
+    AWAITING_RESPONSE = "AWAITING_RESPONSE"
+    #: The last response is complete, but the server will not take another
+    #: request on this connection (``Connection: close``, HTTP/1.0, extra bytes).
+    MUST_CLOSE = "MUST_CLOSE"
+    #: The server ended the stream.
+    CLOSED = "CLOSED"
+    #: A protocol error, or a send the adapter reported as failed.
+    ERROR = "ERROR"
+
+
+class ClientConnection:
+    """One HTTP/1.1 connection carrying agent API requests for ``session``.
+
+    Many connections may share one `AgentSession`; sequence numbers are then
+    strictly increasing across all of them.
+
+    Args:
+        session: the agent session to speak for.
+        limits: bounds on what the server may send.
+    """
+
+    __slots__ = ("_error", "_h11", "_limits", "_operation", "_pending", "_reader", "_session", "_state")
+
+    def __init__(self, session: AgentSession, *, limits: Limits = DEFAULT_LIMITS) -> None:
+        if not isinstance(session, AgentSession):
+            raise LocalProtocolError(f"session must be an AgentSession, not {type(session).__name__}")
+        if not isinstance(limits, Limits):
+            raise LocalProtocolError(f"limits must be a Limits, not {type(limits).__name__}")
+        self._session = session
+        self._limits = limits
+        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=limits.max_header_bytes)
+        self._reader = MessageReader(self._h11, limits, "response")
+        self._state = ConnectionState.IDLE
+        self._pending: Request | None = None
+        self._operation: Operation | None = None
+        self._error: str | None = None
+
+    @property
+    def session(self) -> AgentSession:
+        return self._session
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    @property
+    def can_reuse(self) -> bool:
+        """Whether another request may be sent on this connection now."""
+        return self._state is ConnectionState.IDLE
+
+    @property
+    def pending_request(self) -> Request | None:
+        """The request awaiting its response, if any."""
+        return self._pending
+
+    def send(self, request: Request) -> bytes:
+        """Validate ``request``, number it, and return the exact bytes to write.
+
+        A request whose ``sequence_number`` is None gets the session's next
+        number; the event for its response carries the request as sent.
+
+        Raises:
+            LocalProtocolError: the request is invalid (the message names the
+                field), a request is already in flight, the connection cannot
+                be reused, or the session has expired.  Nothing is sent, and
+                the connection's state is unchanged.
+        """
+        state = self._state
+        if state is not ConnectionState.IDLE:
+            if state is ConnectionState.AWAITING_RESPONSE:
+                raise LocalProtocolError("a request is already in flight on this connection; read its response first")
+            raise LocalProtocolError(f"this connection cannot carry another request (state {state.name})")
+        session = self._session
+        if session.expired:
+            raise LocalProtocolError("the agent session has expired (the server answered 403); renew it first")
+        operation = operation_for(request)
+        if operation is None:
+            raise LocalProtocolError(f"{type(request).__name__} is not the request of any agent operation")
+        if operation.needs_session and session.session_id is None:
+            raise LocalProtocolError(f"{operation.name} needs a session id; the session has none yet")
+        if not operation.needs_session and session.token is None:
+            raise LocalProtocolError(f"{operation.name} needs a bearer token; the session has none")
+
+        explicit = request.sequence_number  # type: ignore[attr-defined]
+        number = session.claim_sequence_number(explicit)
+        if explicit is None:
+            request = msgspec.structs.replace(request, sequence_number=number)
+        body = encode_request(operation, request)
+        session.commit_sequence_number(number)
+
+        headers: list[tuple[bytes, bytes]] = [(b"Host", session.host.encode()), _CONTENT_TYPE]
+        if operation.needs_session:
+            headers.append((b"X-AID", session.agent_id.encode()))
+            headers.append((b"X-JSESSIONID", session.session_id.encode()))  # type: ignore[union-attr]
+        headers.append((b"Content-Length", b"%d" % len(body)))
+        if session.token is not None:
+            headers.append((b"Authorization", b"Bearer " + session.token.encode()))
+
+        conn = self._h11
+        if conn.our_state is h11.DONE:
+            conn.start_next_cycle()
+        self._reader.begin()
+        head = conn.send(h11.Request(method=operation.method, target=session.target(operation), headers=headers))
+        framed_body = conn.send(h11.Data(data=body))
+        tail = conn.send(h11.EndOfMessage())
+        self._pending = request
+        self._operation = operation
+        self._state = ConnectionState.AWAITING_RESPONSE
+        # h11 returns bytes (never None) for these three events.
+        return head + framed_body + tail
+
+    def send_failed(self) -> None:
+        """Tell the connection that the bytes from `send` were not all written.
+
+        The outcome of the request is unknown and the connection is never
+        reused: it moves to ERROR.
+        """
+        self._fail("a send on this connection failed; its outcome is unknown")
+
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Buffer bytes received from the server; ``b""`` means the server ended the stream.
+
+        Raises:
+            RemoteProtocolError: data after the end of the stream (the
+                connection moves to ERROR).
+        """
+        try:
+            self._reader.feed(data)
+        except RemoteProtocolError as exc:
+            self._fail(str(exc))
+            raise
+
+    def next_event(self) -> ClientEvent | NeedData:
+        """The next event: `NEED_DATA`, `ResponseReceived`, `ErrorReceived` or `ConnectionClosed`.
+
+        Call it until it returns `NEED_DATA`, then feed more bytes.  While no
+        request is outstanding it returns `NEED_DATA`, or `ConnectionClosed`
+        once the server has ended the stream (every later call returns it too).
+
+        Raises:
+            RemoteProtocolError: the server sent malformed HTTP, a body that
+                does not decode, a mismatched sequence number, more than a
+                limit allows, bytes when no request was outstanding, or closed
+                in the middle of a response.  The connection moves to ERROR
+                and raises the same error on every later call.
+        """
+        state = self._state
+        if state is ConnectionState.AWAITING_RESPONSE:
+            try:
+                return self._next_response_event()
+            except RemoteProtocolError as exc:
+                self._fail(str(exc))
+                raise
+        if state is ConnectionState.ERROR:
+            raise RemoteProtocolError(f"this connection already failed: {self._error}")
+        if state is ConnectionState.CLOSED:
+            return CONNECTION_CLOSED
+        # IDLE or MUST_CLOSE: no request is outstanding.
+        unsolicited = self._reader.buffered()
+        if unsolicited:
+            message = f"{len(unsolicited)} bytes arrived while no request was outstanding"
+            self._fail(message)
+            raise RemoteProtocolError(message)
+        if self._reader.eof:
+            self._state = ConnectionState.CLOSED
+            return CONNECTION_CLOSED
+        return NEED_DATA
+
+    def _next_response_event(self) -> ClientEvent | NeedData:
+        message = self._reader.next_message()
+        if message is None:
+            return NEED_DATA
+        # h11 reports a close mid-exchange as an error (PeerClosedEarly by
+        # then), never as ConnectionClosed: that only ends an idle connection.
+        assert not isinstance(message, h11.ConnectionClosed)
+        head, body = message
+        assert type(head) is h11.Response
+        request = self._pending
+        operation = self._operation
+        assert request is not None
+        assert operation is not None
+        event = self._decode(operation, request, head.status_code, body)
+        self._pending = None
+        self._operation = None
+        conn = self._h11
+        if conn.our_state is h11.DONE and conn.their_state is h11.DONE and not self._reader.buffered():
+            self._state = ConnectionState.IDLE
+        else:
+            # Connection: close, HTTP/1.0, or bytes beyond the response.
+            self._state = ConnectionState.MUST_CLOSE
+        return event
+
+    def _decode(self, operation: Operation, request: Request, status: int, body: bytes) -> ClientEvent:
+        max_depth = self._limits.max_json_depth
+        if status == 200:
+            response = decode_response(operation, body, max_depth)
+            system_error = getattr(response, "chat_system_error", None)
+            if system_error is not None and is_reported(system_error):
+                return ErrorReceived(request, 200, system_error.error_condition, system_error.text, system_error)
+            got = getattr(response, "sequence_number", None)
+            expected = request.sequence_number  # type: ignore[attr-defined]
+            if got is not None and got != expected:
+                raise SequenceMismatch(expected, got)
+            return ResponseReceived(request, response)
+        if status == 403:
+            self._session.expire()
+        code, text, system_error = decode_error_body(body, max_depth)
+        return ErrorReceived(request, status, code, text, system_error)
+
+    def _fail(self, message: str) -> None:
+        if self._state is not ConnectionState.ERROR:
+            self._state = ConnectionState.ERROR
+            self._error = message

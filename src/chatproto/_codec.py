@@ -1,0 +1,146 @@
+"""JSON encoding and decoding of bodies: the only place msgspec errors are caught.
+
+Every decode first bounds the nesting depth, because msgspec itself stops
+only at the interpreter's recursion limit (and then raises RecursionError,
+which is caught here too).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from itertools import accumulate
+from typing import Any
+
+import msgspec
+
+from ._errors import LimitExceeded, LocalProtocolError, RemoteProtocolError
+from ._operations import Operation
+from ._wire import ChatSystemError, Request, Response
+
+_ENCODER = msgspec.json.Encoder()
+encode = _ENCODER.encode
+
+# A JSON string literal, so brackets inside strings are not counted as nesting.
+_STRING_LITERAL = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NESTING_DELTA = [0] * 256
+_NESTING_DELTA[ord("[")] = _NESTING_DELTA[ord("{")] = 1
+_NESTING_DELTA[ord("]")] = _NESTING_DELTA[ord("}")] = -1
+_delta = _NESTING_DELTA.__getitem__
+
+
+def check_depth(body: bytes, max_depth: int) -> None:
+    """Raise `LimitExceeded` if ``body`` nests arrays and objects deeper than ``max_depth``."""
+    # Fast path: fewer openers than the limit cannot nest deeper than it.
+    if body.count(b"[") + body.count(b"{") <= max_depth:
+        return
+    structure = _STRING_LITERAL.sub(b"", body)
+    depth = max(accumulate(map(_delta, structure)), default=0)
+    if depth > max_depth:
+        raise LimitExceeded("max_json_depth", max_depth, depth)
+
+
+@cache
+def _request_validator(request_type: type[Request]) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(request_type)
+
+
+@cache
+def _response_decoder(response_type: type[Response]) -> msgspec.json.Decoder[Any]:
+    # Tolerant: numbers as numeric strings are accepted (clientReset "0").
+    return msgspec.json.Decoder(response_type, strict=False)
+
+
+def encode_request(operation: Operation, request: Request) -> bytes:
+    """The JSON body of ``request``, validated against its model.
+
+    Raises:
+        LocalProtocolError: a field has the wrong type, is out of range, or
+            holds a value JSON cannot carry; the message names the field.
+    """
+    try:
+        body = encode(request)
+        # msgspec checks types and constraints only when decoding, so the
+        # encoded body is decoded once more, strictly, to validate it.
+        _request_validator(operation.request_type).decode(body)
+    except msgspec.ValidationError as exc:
+        raise LocalProtocolError(f"invalid {operation.name} request: {exc}") from exc
+    except (TypeError, ValueError) as exc:  # unencodable value, lone surrogate
+        raise LocalProtocolError(f"invalid {operation.name} request: {exc}") from exc
+    return body
+
+
+def decode_request(operation: Operation, body: bytes, max_depth: int) -> Request:
+    """Decode a request body strictly, as a server must.
+
+    Raises:
+        LimitExceeded: the body nests too deeply.
+        RemoteProtocolError: the body is not valid JSON for the model; the
+            message names the offending field.
+    """
+    check_depth(body, max_depth)
+    try:
+        request: Request = _request_validator(operation.request_type).decode(body)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise RemoteProtocolError(f"invalid {operation.name} request body: {exc}") from exc
+    return request
+
+
+def decode_response(operation: Operation, body: bytes, max_depth: int) -> Response:
+    """Decode a 200 body tolerantly.  An empty body counts as ``{}``.
+
+    Raises:
+        LimitExceeded: the body nests too deeply.
+        RemoteProtocolError: the body does not decode; the message holds the
+            JSON path of the bad value.
+    """
+    check_depth(body, max_depth)
+    try:
+        response: Response = _response_decoder(operation.response_type).decode(body or b"{}")
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise RemoteProtocolError(f"malformed {operation.name} response body: {exc}") from exc
+    return response
+
+
+def decode_error_body(body: bytes, max_depth: int) -> tuple[str | None, str | None, ChatSystemError | None]:
+    """``(code, message, system_error)`` read best-effort from an error body.
+
+    ``code`` and ``message`` come from ``exceptionCode`` and ``message`` (or
+    ``detail``), the fields Oracle's own sample reads, or else from a
+    ``chatSystemError``'s ``errorCondition`` and ``text``.  Nothing here
+    raises: a body that is not JSON, or too deep, gives ``(None, None, None)``.
+    """
+    try:
+        check_depth(body, max_depth)
+        document = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError, LimitExceeded):
+        return None, None, None
+    if not isinstance(document, dict):
+        return None, None, None
+    code = _text(document.get("exceptionCode"))
+    message = _text(document.get("message")) or _text(document.get("detail"))
+    system_error = system_error_from(document.get("chatSystemError"))
+    if system_error is not None:
+        code = code or system_error.error_condition
+        message = message or system_error.text
+    return code, message, system_error
+
+
+def system_error_from(value: object) -> ChatSystemError | None:
+    """A `ChatSystemError` from decoded JSON, or None if it is absent, empty or not an object."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        error = msgspec.convert(value, ChatSystemError, strict=False)
+    except msgspec.ValidationError:
+        return None
+    return error if is_reported(error) else None
+
+
+def is_reported(error: ChatSystemError | None) -> bool:
+    """Whether a decoded ``chatSystemError`` reports anything (not null, not all-null)."""
+    return error is not None and (error.error_condition is not None or error.text is not None or error.type is not None)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,151 @@
+"""HTTP/1.1 message reading over h11, under `Limits`, for either role.
+
+h11 parses; this module adds what h11 leaves to its users: limits that hold
+however the bytes are chunked (h11 checks its buffer size only while an
+event is incomplete), a declared Content-Length refused before any body is
+buffered, an explicit end of stream, and h11's errors turned into ours.
+
+A head is measured as the bytes consumed from the start of the message up to
+the end of the head (informational responses included), so it is the same
+number whether the head arrived whole or one byte at a time.
+"""
+
+from __future__ import annotations
+
+import h11
+
+from ._errors import LimitExceeded, PeerClosedEarly, RemoteProtocolError
+from ._limits import Limits
+
+#: A complete message: its head event and its whole body.
+Message = tuple[h11.Request | h11.Response, bytes]
+
+
+class MessageReader:
+    """Pulls whole messages (head and body) out of an `h11.Connection`."""
+
+    __slots__ = ("_body_bytes", "_chunks", "_eof", "_fed", "_h11", "_head", "_limits", "_what")
+
+    def __init__(self, connection: h11.Connection, limits: Limits, what: str) -> None:
+        self._h11 = connection
+        self._limits = limits
+        self._what = what  # "response" or "request", for messages
+        self._fed = 0  # bytes received since the current message began
+        self._eof = False
+        self._head: h11.Request | h11.Response | None = None
+        self._chunks: list[bytes] = []
+        self._body_bytes = 0
+
+    @property
+    def eof(self) -> bool:
+        return self._eof
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Buffer ``data``; ``b""`` marks the end of the stream (idempotent).
+
+        Raises:
+            RemoteProtocolError: data after the end of the stream.
+        """
+        if self._eof:
+            if data:
+                raise RemoteProtocolError(f"{len(data)} bytes received after the end of the stream")
+            return
+        if data:
+            self._fed += len(data)
+            self._h11.receive_data(bytes(data))
+        else:
+            self._eof = True
+            self._h11.receive_data(b"")
+
+    def buffered(self) -> bytes:
+        """Bytes received but not yet parsed."""
+        return self._h11.trailing_data[0]
+
+    def begin(self) -> None:
+        """Start measuring the next message; bytes already buffered belong to it."""
+        self._fed = len(self.buffered())
+        self._head = None
+        self._chunks = []
+        self._body_bytes = 0
+
+    def next_message(self) -> Message | h11.ConnectionClosed | None:
+        """The next complete message, `h11.ConnectionClosed`, or None for "need data".
+
+        Raises:
+            LimitExceeded: a head, body or incomplete event over its limit.
+            PeerClosedEarly: the stream ended inside a message.
+            RemoteProtocolError: malformed HTTP.
+        """
+        limits = self._limits
+        while True:
+            try:
+                event = self._h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                raise self._translate(exc) from exc
+            kind = type(event)
+            if kind is h11.Data:
+                self._body_bytes += len(event.data)  # type: ignore[union-attr]
+                if self._body_bytes > limits.max_body_bytes:
+                    raise LimitExceeded(
+                        "max_body_bytes", limits.max_body_bytes, self._body_bytes, error_status_hint=413
+                    )
+                self._chunks.append(event.data)  # type: ignore[union-attr]
+            elif kind is h11.EndOfMessage:
+                assert self._head is not None
+                chunks = self._chunks
+                body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                return self._head, bytes(body)
+            elif kind is h11.Response or kind is h11.Request:
+                self._check_head_bytes()
+                self._head = event  # type: ignore[assignment]
+                self._check_declared_length(event)  # type: ignore[arg-type]
+            elif kind is h11.InformationalResponse:
+                self._check_head_bytes()
+            elif event is h11.NEED_DATA:
+                if self._head is None and self._fed > limits.max_header_bytes:
+                    raise LimitExceeded(
+                        f"max_header_bytes ({self._what} head)",
+                        limits.max_header_bytes,
+                        self._fed,
+                        error_status_hint=431,
+                    )
+                return None
+            elif kind is h11.ConnectionClosed:
+                return event  # type: ignore[return-value]
+            else:  # h11.PAUSED: a message is complete and not yet answered.
+                return None
+
+    def _check_head_bytes(self) -> None:
+        limit = self._limits.max_header_bytes
+        # Only when more than the limit has arrived can the head exceed it,
+        # which keeps the buffer copy off the common path.
+        if self._fed > limit:
+            consumed = self._fed - len(self.buffered())
+            if consumed > limit:
+                raise LimitExceeded(f"max_header_bytes ({self._what} head)", limit, consumed, error_status_hint=431)
+
+    def _check_declared_length(self, head: h11.Request | h11.Response) -> None:
+        limit = self._limits.max_body_bytes
+        for name, value in head.headers:
+            if name == b"content-length":
+                declared = int(value)  # h11 has checked it is digits, and only one value
+                if declared > limit:
+                    raise LimitExceeded(
+                        "max_body_bytes (declared Content-Length)", limit, declared, error_status_hint=413
+                    )
+
+    def _translate(self, exc: h11.RemoteProtocolError) -> RemoteProtocolError:
+        if exc.error_status_hint == 431:
+            # h11's own buffer check: an incomplete event (head line, chunk
+            # header) grew over max_incomplete_event_size, which we set to
+            # max_header_bytes.
+            return LimitExceeded(
+                f"max_header_bytes ({self._what} head)",
+                self._limits.max_header_bytes,
+                self._limits.max_header_bytes + 1,
+                error_status_hint=431,
+            )
+        text = str(exc)
+        if self._eof and ("closed" in text or "ConnectionClosed" in text):
+            return PeerClosedEarly(f"the peer closed the connection before the {self._what} was complete")
+        return RemoteProtocolError(f"malformed {self._what}: {text}", error_status_hint=exc.error_status_hint)

@@ -1,0 +1,242 @@
+"""`ServerConnection`: one HTTP/1.1 connection in the server role.
+
+It turns a client's bytes into typed agent API requests (with the site,
+pool, agent id, session id and token they came with) and serialises
+responses.  The emulator and the test servers stand on it; what to answer
+is theirs to decide.
+
+A request under the agent path that cannot be served (unknown operation,
+wrong method, wrong content type, a body that does not validate) is an
+`InvalidRequest` event, not an exception: the server answers it and the
+connection carries on.  Malformed HTTP is a `RemoteProtocolError` whose
+``error_status_hint`` is the status to answer with before closing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import parse_qs
+
+import h11
+import msgspec
+
+from ._codec import decode_request, encode
+from ._errors import LimitExceeded, LocalProtocolError, RemoteProtocolError
+from ._events import (
+    CONNECTION_CLOSED,
+    NEED_DATA,
+    HTTPRequestReceived,
+    InvalidRequest,
+    NeedData,
+    RequestReceived,
+    ServerEvent,
+)
+from ._http import MessageReader
+from ._identity import check_pool, check_site
+from ._limits import DEFAULT_LIMITS, Limits
+from ._operations import AGENT_PATH_PREFIX, API_VERSION, OPERATIONS
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+_REASONS = {
+    200: b"OK",
+    400: b"Bad Request",
+    403: b"Forbidden",
+    404: b"Not Found",
+    405: b"Method Not Allowed",
+    409: b"Conflict",
+    413: b"Content Too Large",
+    431: b"Request Header Fields Too Large",
+    500: b"Internal Server Error",
+    503: b"Service Unavailable",
+}
+
+
+class ServerConnection:
+    """One HTTP/1.1 connection, server role.
+
+    Args:
+        limits: bounds on what the client may send.
+    """
+
+    __slots__ = ("_awaiting_response", "_error", "_h11", "_limits", "_reader")
+
+    def __init__(self, *, limits: Limits = DEFAULT_LIMITS) -> None:
+        self._limits = limits
+        self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.max_header_bytes)
+        self._reader = MessageReader(self._h11, limits, "request")
+        self._awaiting_response = False
+        self._error: str | None = None
+
+    @property
+    def can_reuse(self) -> bool:
+        """Whether the connection may carry another request after the last response."""
+        return self._error is None and self._h11.our_state is h11.IDLE and self._h11.their_state is h11.IDLE
+
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Buffer bytes from the client; ``b""`` means the client ended the stream.
+
+        Raises:
+            RemoteProtocolError: data after the end of the stream.
+        """
+        self._reader.feed(data)
+
+    def next_event(self) -> ServerEvent | NeedData:
+        """The next request, `NEED_DATA`, or `ConnectionClosed`.
+
+        After a request event, nothing more is parsed until it is answered
+        with `send_response` or `send_error`.
+
+        Raises:
+            RemoteProtocolError: malformed HTTP or a limit exceeded; answer with
+                `send_error_for` and close.
+        """
+        if self._error is not None:
+            raise RemoteProtocolError(f"this connection already failed: {self._error}")
+        if self._awaiting_response:
+            return NEED_DATA
+        try:
+            message = self._reader.next_message()
+        except RemoteProtocolError as exc:
+            self._error = str(exc)
+            raise
+        if message is None:
+            return NEED_DATA
+        if type(message) is h11.ConnectionClosed:
+            return CONNECTION_CLOSED
+        head, body = message  # type: ignore[misc]
+        self._awaiting_response = True
+        return self._classify(head, body)  # type: ignore[arg-type]
+
+    def _classify(self, head: h11.Request, body: bytes) -> ServerEvent:
+        target = head.target.decode("ascii", "replace")
+        path, _, query = target.partition("?")
+        method = head.method.decode("ascii", "replace")
+        headers = dict(head.headers)
+        if not path.startswith(AGENT_PATH_PREFIX):
+            pairs = tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in head.headers)
+            return HTTPRequestReceived(method, path, query, pairs, body)
+
+        segments = path[len(AGENT_PATH_PREFIX) :].split("/")
+        if len(segments) != 3 or segments[1] != API_VERSION:
+            return InvalidRequest(404, "NOT_FOUND", f"no agent API resource at {path!r}")
+        site_text, _, name = segments
+        try:
+            site = check_site(site_text)
+        except LocalProtocolError as exc:
+            return InvalidRequest(404, "NOT_FOUND", f"unknown site: {exc}")
+        operation = OPERATIONS.get(name)
+        if operation is None:
+            return InvalidRequest(404, "NOT_FOUND", f"unknown operation {name!r}", site=site)
+        if method != operation.method:
+            return InvalidRequest(
+                405, "METHOD_NOT_ALLOWED", f"{name} takes {operation.method}, not {method}", operation, site
+            )
+
+        pool_values = parse_qs(query).get("pool")
+        pool = None
+        if pool_values:
+            try:
+                pool = check_pool(pool_values[0])
+            except LocalProtocolError as exc:
+                return InvalidRequest(400, "BAD_REQUEST", str(exc), operation, site)
+
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type != b"application/json":
+            return InvalidRequest(
+                400, "BAD_REQUEST", "Content-Type must be application/json; charset=utf-8", operation, site
+            )
+        try:
+            request = decode_request(operation, body, self._limits.max_json_depth)
+        except LimitExceeded as exc:
+            return InvalidRequest(400, "BAD_REQUEST", f"request body: {exc}", operation, site)
+        except RemoteProtocolError as exc:
+            return InvalidRequest(400, "INVALID_FIELD", str(exc), operation, site)
+
+        authorization = _header_text(headers.get(b"authorization"))
+        token = None
+        if authorization is not None and authorization[:7].lower() == "bearer ":
+            token = authorization[7:].strip() or None
+        return RequestReceived(
+            operation,
+            site,
+            pool,
+            _header_text(headers.get(b"x-aid")),
+            _header_text(headers.get(b"x-jsessionid")),
+            token,
+            request,
+        )
+
+    def send_response(
+        self,
+        status: int,
+        body: object = None,
+        *,
+        headers: Iterable[tuple[str, str]] = (),
+        close: bool = False,
+    ) -> bytes:
+        """The bytes of a response to the request last returned by `next_event`.
+
+        Args:
+            status: the HTTP status.
+            body: a model, or anything msgspec encodes as JSON; ``bytes`` are
+                sent as they are.  None sends an empty body.
+            headers: extra headers.
+            close: ask the client to close the connection after this response.
+
+        Raises:
+            LocalProtocolError: no request is awaiting a response, or a header
+                is invalid.
+        """
+        if not self._awaiting_response:
+            raise LocalProtocolError("no request is awaiting a response")
+        return self._respond(status, body, headers, close)
+
+    def _respond(self, status: int, body: object, headers: Iterable[tuple[str, str]], close: bool) -> bytes:
+        if body is None:
+            payload = b""
+        elif isinstance(body, bytes):
+            payload = body
+        else:
+            try:
+                payload = encode(body)
+            except (TypeError, ValueError) as exc:
+                raise LocalProtocolError(f"response body cannot be encoded: {exc}") from exc
+        header_list = [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(payload)))]
+        header_list.extend(headers)
+        if close:
+            header_list.append(("Connection", "close"))
+        conn = self._h11
+        try:
+            data = conn.send(h11.Response(status_code=status, headers=header_list, reason=_REASONS.get(status, b"")))
+            assert data is not None
+            data += conn.send(h11.Data(data=payload)) or b""
+            data += conn.send(h11.EndOfMessage()) or b""
+        except h11.LocalProtocolError as exc:
+            raise LocalProtocolError(f"cannot send this response: {exc}") from exc
+        self._awaiting_response = False
+        if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
+            conn.start_next_cycle()
+            self._reader.begin()
+        return data
+
+    def send_error(self, status: int, code: str, message: str, *, close: bool = False) -> bytes:
+        """An error response with the body ``{"exceptionCode": code, "message": message}``."""
+        return self.send_response(status, _ErrorBody(code, message), close=close)
+
+    def send_error_for(self, error: RemoteProtocolError) -> bytes:
+        """The response to a request that raised ``error`` in `next_event`, with
+        ``Connection: close``; empty bytes if no response can be sent any more."""
+        code = "LIMIT_EXCEEDED" if isinstance(error, LimitExceeded) else "BAD_REQUEST"
+        try:
+            return self._respond(error.error_status_hint, _ErrorBody(code, str(error)), (), True)
+        except LocalProtocolError:
+            return b""
+
+
+class _ErrorBody(msgspec.Struct, rename="camel"):
+    exception_code: str
+    message: str
+
+
+def _header_text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("latin-1")

@@ -1,0 +1,159 @@
+"""The agent session: identity, pool, liveness and sequence numbers.
+
+One `AgentSession` is shared by every connection that speaks for the same
+agent session, so the sequence numbers it hands out are strictly increasing
+across all of them.  It is plain state with no I/O: a restarted process can
+save `last_sequence_number` and pass it back to continue the numbering.
+"""
+
+from __future__ import annotations
+
+from ._errors import LocalProtocolError
+from ._identity import check_header_id, check_host, check_pool, check_site, check_token, redact
+from ._operations import Operation
+
+_MAX_SEQUENCE_NUMBER = 2**63 - 1
+
+
+class AgentSession:
+    """Who is talking (agent id, session id, token), to which site and pool.
+
+    Args:
+        host: the chat server's host, optionally ``host:port``; sent as ``Host``.
+        site: the fully qualified site name (``fqSiteName``).
+        agent_id: the agent account id, sent as ``X-AID``.
+        session_id: the agent session id, sent as ``X-JSESSIONID``; None until
+            ``createAutomatedAgentSession`` has answered (see `renew`).
+        pool: the ``pool`` query value; None leaves the query string out.
+        token: a bearer token, sent as ``Authorization: Bearer <token>``.
+        last_sequence_number: the last sequence number already used, so a
+            restarted process continues its numbering; 0 for a new session.
+
+    Raises:
+        LocalProtocolError: a value is empty, not a str, or contains a
+            character that could change the request line or a header.
+    """
+
+    __slots__ = ("_agent_id", "_expired", "_host", "_last_seq", "_pool", "_session_id", "_site", "_targets", "_token")
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        site: str,
+        agent_id: str | int,
+        session_id: str | None = None,
+        pool: str | None = None,
+        token: str | None = None,
+        last_sequence_number: int = 0,
+    ) -> None:
+        self._host = check_host(host)
+        self._site = check_site(site)
+        # X-AID is typed string but numeric in practice; Oracle's sample passes a number.
+        if type(agent_id) is int:
+            agent_id = str(agent_id)
+        self._agent_id = check_header_id("agent_id", agent_id)
+        self._session_id = None if session_id is None else check_header_id("session_id", session_id)
+        self._pool = None if pool is None else check_pool(pool)
+        self._token = None if token is None else check_token(token)
+        if type(last_sequence_number) is not int or not 0 <= last_sequence_number <= _MAX_SEQUENCE_NUMBER:
+            raise LocalProtocolError("last_sequence_number must be an int from 0 to 2**63-1")
+        self._last_seq = last_sequence_number
+        self._expired = False
+        # Request targets per operation name, rebuilt when the pool changes.
+        self._targets: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        session = None if self._session_id is None else redact(self._session_id)
+        token = None if self._token is None else redact(self._token)
+        return (
+            f"AgentSession(host={self._host!r}, site={self._site!r}, agent_id={self._agent_id!r}, "
+            f"session_id={session}, pool={self._pool!r}, token={token}, "
+            f"last_sequence_number={self._last_seq}, expired={self._expired})"
+        )
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def site(self) -> str:
+        return self._site
+
+    @property
+    def agent_id(self) -> str:
+        return self._agent_id
+
+    @property
+    def session_id(self) -> str | None:
+        return self._session_id
+
+    @property
+    def token(self) -> str | None:
+        return self._token
+
+    @property
+    def pool(self) -> str | None:
+        return self._pool
+
+    @pool.setter
+    def pool(self, pool: str | None) -> None:
+        """Switch pools, as a ``ChatConfigChangeNotification`` asks; later requests use it."""
+        self._pool = None if pool is None else check_pool(pool)
+        self._targets.clear()
+
+    @property
+    def expired(self) -> bool:
+        """True once the server answered 403: the session id is no longer known."""
+        return self._expired
+
+    @property
+    def last_sequence_number(self) -> int:
+        """The last sequence number handed out (0 before the first); save it to resume."""
+        return self._last_seq
+
+    def expire(self) -> None:
+        """Mark the session as unknown to the server; sending on it is refused from now on."""
+        self._expired = True
+
+    def renew(self, session_id: str) -> None:
+        """Adopt a new session id (from ``createAutomatedAgentSession``) and become live again.
+
+        The sequence numbering continues: numbers stay strictly increasing.
+        """
+        self._session_id = check_header_id("session_id", session_id)
+        self._expired = False
+
+    def target(self, operation: Operation) -> str:
+        """The request target for ``operation``: path, and ``?pool=`` when a pool is set."""
+        target = self._targets.get(operation.name)
+        if target is None:
+            target = operation.path(self._site)
+            if self._pool is not None:
+                target = f"{target}?pool={self._pool}"
+            self._targets[operation.name] = target
+        return target
+
+    def claim_sequence_number(self, explicit: int | None) -> int:
+        """The number a request will carry: ``explicit`` if given, else the next one.
+
+        Nothing is recorded until `commit_sequence_number`, so a request that
+        fails validation does not use up a number.
+
+        Raises:
+            LocalProtocolError: ``explicit`` is not above the last number handed
+                out, or the numbers are exhausted.
+        """
+        if explicit is None:
+            if self._last_seq >= _MAX_SEQUENCE_NUMBER:
+                raise LocalProtocolError("sequence numbers are exhausted (the last one was 2**63-1)")
+            return self._last_seq + 1
+        if type(explicit) is int and explicit <= self._last_seq:
+            raise LocalProtocolError(
+                f"sequenceNumber {explicit} must be above the last one handed out ({self._last_seq})"
+            )
+        return explicit
+
+    def commit_sequence_number(self, number: int) -> None:
+        """Record ``number`` as used: the next one handed out is above it."""
+        self._last_seq = number
