@@ -4,13 +4,51 @@ Bytes in, events out: nothing here opens a socket, reads a clock, starts a
 thread or logs.  See `ClientConnection` for the exchange loop.
 """
 
+from ._agent_operations import ActivitySignalChangeRequest as ActivitySignalChangeRequest
+from ._agent_operations import ActivitySignalChangeResponse as ActivitySignalChangeResponse
+from ._agent_operations import ActivityStatusChangeRequest as ActivityStatusChangeRequest
+from ._agent_operations import ActivityStatusChangeResponse as ActivityStatusChangeResponse
+from ._agent_operations import AssignmentAcknowledgementRequest as AssignmentAcknowledgementRequest
+from ._agent_operations import AssignmentAcknowledgementResponse as AssignmentAcknowledgementResponse
+from ._agent_operations import ConcludeEngagementRequest as ConcludeEngagementRequest
+from ._agent_operations import ConcludeEngagementResponse as ConcludeEngagementResponse
+from ._agent_operations import CreateAgentSessionRequest as CreateAgentSessionRequest
+from ._agent_operations import CreateAgentSessionResponse as CreateAgentSessionResponse
+from ._agent_operations import GetMessagesRequest as GetMessagesRequest
+from ._agent_operations import GetMessagesResponse as GetMessagesResponse
+from ._agent_operations import LogoffRequest as LogoffRequest
+from ._agent_operations import LogoffResponse as LogoffResponse
+from ._agent_operations import ModifyPropertiesRequest as ModifyPropertiesRequest
+from ._agent_operations import ModifyPropertiesResponse as ModifyPropertiesResponse
+from ._agent_operations import ReleaseEngagementRequest as ReleaseEngagementRequest
+from ._agent_operations import ReleaseEngagementResponse as ReleaseEngagementResponse
+from ._agent_operations import RequestAssignmentRequest as RequestAssignmentRequest
+from ._agent_operations import RequestAssignmentResponse as RequestAssignmentResponse
+from ._agent_operations import RerouteAvailabilityRequest as RerouteAvailabilityRequest
+from ._agent_operations import RerouteAvailabilityResponse as RerouteAvailabilityResponse
+from ._agent_operations import RerouteEngagementRequest as RerouteEngagementRequest
+from ._agent_operations import RerouteEngagementResponse as RerouteEngagementResponse
+from ._agent_operations import RestApiCustomField as RestApiCustomField
+from ._agent_operations import RetrieveAgentsAndQueuesRequest as RetrieveAgentsAndQueuesRequest
+from ._agent_operations import RetrieveAgentsAndQueuesResponse as RetrieveAgentsAndQueuesResponse
+from ._agent_operations import SetEngagementPropertyRequest as SetEngagementPropertyRequest
+from ._agent_operations import SetEngagementPropertyResponse as SetEngagementPropertyResponse
 from ._api_error import ApiError as ApiError
 from ._api_error import ConflictError as ConflictError
 from ._api_error import SessionExpiredError as SessionExpiredError
 from ._client import ClientConnection as ClientConnection
 from ._client import ConnectionState as ConnectionState
+from ._enums import AgentStatus as AgentStatus
+from ._enums import AssignmentAction as AssignmentAction
+from ._enums import AssignmentActionType as AssignmentActionType
+from ._enums import AssignmentType as AssignmentType
+from ._enums import CustomFieldType as CustomFieldType
 from ._enums import DestinationType as DestinationType
+from ._enums import EngagementPropertyName as EngagementPropertyName
+from ._enums import InteractionMode as InteractionMode
 from ._enums import MessageType as MessageType
+from ._enums import PropertyType as PropertyType
+from ._enums import SneakPreviewState as SneakPreviewState
 from ._enums import Visibility as Visibility
 from ._errors import LimitExceeded as LimitExceeded
 from ._errors import LocalProtocolError as LocalProtocolError
@@ -37,6 +75,7 @@ from ._post_message import PostMessageResponse as PostMessageResponse
 from ._server import ServerConnection as ServerConnection
 from ._session import AgentSession as AgentSession
 from ._version import __version__ as __version__
+from ._wire import AgentResponse as AgentResponse
 from ._wire import ChatSystemError as ChatSystemError
 from ._wire import Request as Request
 from ._wire import Response as Response
@@ -44,38 +83,77 @@ from ._wire import Response as Response
 __all__ = [
     "NEED_DATA",
     "OPERATIONS",
+    "ActivitySignalChangeRequest",
+    "ActivitySignalChangeResponse",
+    "ActivityStatusChangeRequest",
+    "ActivityStatusChangeResponse",
+    "AgentResponse",
     "AgentSession",
+    "AgentStatus",
     "ApiError",
+    "AssignmentAcknowledgementRequest",
+    "AssignmentAcknowledgementResponse",
+    "AssignmentAction",
+    "AssignmentActionType",
+    "AssignmentType",
     "ChatPostResult",
     "ChatSystemError",
     "ClientConnection",
     "ClientEvent",
+    "ConcludeEngagementRequest",
+    "ConcludeEngagementResponse",
     "ConflictError",
     "ConnectionClosed",
     "ConnectionState",
+    "CreateAgentSessionRequest",
+    "CreateAgentSessionResponse",
+    "CustomFieldType",
     "DestinationType",
+    "EngagementPropertyName",
     "ErrorReceived",
+    "GetMessagesRequest",
+    "GetMessagesResponse",
     "HTTPRequestReceived",
+    "InteractionMode",
     "InvalidRequest",
     "LimitExceeded",
     "Limits",
     "LocalProtocolError",
+    "LogoffRequest",
+    "LogoffResponse",
     "MessageType",
+    "ModifyPropertiesRequest",
+    "ModifyPropertiesResponse",
     "NeedData",
     "Operation",
     "PeerClosedEarly",
     "PostMessageRequest",
     "PostMessageResponse",
+    "PropertyType",
     "ProtocolError",
+    "ReleaseEngagementRequest",
+    "ReleaseEngagementResponse",
     "RemoteProtocolError",
     "Request",
+    "RequestAssignmentRequest",
+    "RequestAssignmentResponse",
     "RequestReceived",
+    "RerouteAvailabilityRequest",
+    "RerouteAvailabilityResponse",
+    "RerouteEngagementRequest",
+    "RerouteEngagementResponse",
     "Response",
     "ResponseReceived",
+    "RestApiCustomField",
+    "RetrieveAgentsAndQueuesRequest",
+    "RetrieveAgentsAndQueuesResponse",
     "SequenceMismatch",
     "ServerConnection",
     "ServerEvent",
     "SessionExpiredError",
+    "SetEngagementPropertyRequest",
+    "SetEngagementPropertyResponse",
+    "SneakPreviewState",
     "Visibility",
     "__version__",
 ]

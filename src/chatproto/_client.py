@@ -16,6 +16,7 @@ request never sent, so they are an error rather than the next response.
 from __future__ import annotations
 
 import enum
+from urllib.parse import quote
 
 import h11
 import msgspec
@@ -25,7 +26,7 @@ from ._errors import LocalProtocolError, RemoteProtocolError, SequenceMismatch
 from ._events import CONNECTION_CLOSED, NEED_DATA, ClientEvent, ErrorReceived, NeedData, ResponseReceived
 from ._http import MessageReader
 from ._limits import DEFAULT_LIMITS, Limits
-from ._operations import Operation, operation_for
+from ._operations import QUERY_INPUT_PARAMETER, Operation, operation_for
 from ._session import AgentSession
 from ._wire import Request
 
@@ -128,19 +129,12 @@ class ClientConnection:
         body = encode_request(operation, request)
         session.commit_sequence_number(number)
 
-        headers: list[tuple[bytes, bytes]] = [(b"Host", session.host.encode()), _CONTENT_TYPE]
-        if operation.needs_session:
-            headers.append((b"X-AID", session.agent_id.encode()))
-            headers.append((b"X-JSESSIONID", session.session_id.encode()))  # type: ignore[union-attr]
-        headers.append((b"Content-Length", b"%d" % len(body)))
-        if session.token is not None:
-            headers.append((b"Authorization", b"Bearer " + session.token.encode()))
-
+        target, headers, body = _frame(session, operation, body)
         conn = self._h11
         if conn.our_state is h11.DONE:
             conn.start_next_cycle()
         self._reader.begin()
-        head = conn.send(h11.Request(method=operation.method, target=session.target(operation), headers=headers))
+        head = conn.send(h11.Request(method=operation.method, target=target, headers=headers))
         framed_body = conn.send(h11.Data(data=body))
         tail = conn.send(h11.EndOfMessage())
         self._pending = request
@@ -251,3 +245,24 @@ class ClientConnection:
         if self._state is not ConnectionState.ERROR:
             self._state = ConnectionState.ERROR
             self._error = message
+
+
+def _frame(session: AgentSession, operation: Operation, body: bytes) -> tuple[str, list[tuple[bytes, bytes]], bytes]:
+    """The request target, the headers in their documented order, and the body to send."""
+    target = session.target(operation)
+    headers: list[tuple[bytes, bytes]] = [(b"Host", session.host.encode())]
+    if operation.method == "GET":
+        # The input travels URL-encoded in the query, and a GET has no body.
+        separator = "&" if "?" in target else "?"
+        target = f"{target}{separator}{QUERY_INPUT_PARAMETER}={quote(body, safe='')}"
+        body = b""
+    else:
+        headers.append(_CONTENT_TYPE)
+    if operation.needs_session:
+        headers.append((b"X-AID", session.agent_id.encode()))
+        headers.append((b"X-JSESSIONID", session.session_id.encode()))  # type: ignore[union-attr]
+    if body:
+        headers.append((b"Content-Length", b"%d" % len(body)))
+    if session.token is not None:
+        headers.append((b"Authorization", b"Bearer " + session.token.encode()))
+    return target, headers, body

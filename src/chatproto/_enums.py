@@ -40,3 +40,91 @@ class MessageType(enum.StrEnum):
     """postMessage ``messageType``: the reference allows only ``TEXT``."""
 
     TEXT = "TEXT"
+
+
+class AssignmentAction(enum.StrEnum):
+    """assignmentAcknowledgement ``action``: the answer to an offered engagement."""
+
+    NONE = "NONE"
+    ACCEPT = "ACCEPT"
+    DECLINE = "DECLINE"
+    UNAVAILABLE = "UNAVAILABLE"
+    AVAILABLE = "AVAILABLE"
+
+
+class AssignmentActionType(enum.StrEnum):
+    """assignmentAcknowledgement ``actionType``."""
+
+    NONE = "NONE"
+    MANUAL = "MANUAL"
+    AUTO = "AUTO"
+
+
+class AssignmentType(enum.StrEnum):
+    """assignmentAcknowledgement ``assignmentType``."""
+
+    NONE = "NONE"
+    CONFERENCE = "CONFERENCE"
+    LEAD = "LEAD"
+    TRANSFER = "TRANSFER"
+    MONITOR = "MONITOR"
+
+
+class AgentStatus(enum.StrEnum):
+    """setActivityStatus ``status``."""
+
+    NONE = "NONE"
+    AVAILABLE = "AVAILABLE"
+    UNAVAILABLE = "UNAVAILABLE"
+
+
+class InteractionMode(enum.StrEnum):
+    """setInteractionStatus ``mode`` (``ChatActivitySignal.mode`` adds ``NONE``)."""
+
+    NONE = "NONE"
+    LISTENING = "LISTENING"
+    RESPONDING = "RESPONDING"
+
+
+class SneakPreviewState(enum.StrEnum):
+    """setInteractionStatus ``sneakPreviewState``; the docs print each value with
+    its explanation, the wire token is the part before the colon."""
+
+    NONE = "NONE"
+    ENABLED = "ENABLED"
+    DISABLED = "DISABLED"
+    SITE_UNAVAILABLE = "SITE_UNAVAILABLE"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+class PropertyType(enum.StrEnum):
+    """Whose property setEngagementProperty and modifyProperties set."""
+
+    ENGAGEMENT = "ENGAGEMENT"
+    USER = "USER"
+
+
+class EngagementPropertyName(enum.StrEnum):
+    """The property names the docs list (the enum is cut off there, so the
+    request field itself accepts any name)."""
+
+    FIRST_NAME = "FIRST_NAME"
+    LAST_NAME = "LAST_NAME"
+    EMAIL = "EMAIL"
+    QUESTION = "QUESTION"
+    PRODUCT_ID = "PRODUCT_ID"
+    CATEGORY_ID = "CATEGORY_ID"
+    CONTACT_ID = "CONTACT_ID"
+    INCIDENT_ID = "INCIDENT_ID"
+
+
+class CustomFieldType(enum.StrEnum):
+    """The type of a ``RestApiCustomField``."""
+
+    BOOLEAN = "BOOLEAN"
+    DATE = "DATE"
+    DATETIME = "DATETIME"
+    INTEGER = "INTEGER"
+    LONG = "LONG"
+    STRING = "STRING"
+    DECIMAL = "DECIMAL"

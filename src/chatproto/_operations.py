@@ -9,12 +9,44 @@ from types import MappingProxyType
 
 import msgspec
 
+from ._agent_operations import (
+    ActivitySignalChangeRequest,
+    ActivitySignalChangeResponse,
+    ActivityStatusChangeRequest,
+    ActivityStatusChangeResponse,
+    AssignmentAcknowledgementRequest,
+    AssignmentAcknowledgementResponse,
+    ConcludeEngagementRequest,
+    ConcludeEngagementResponse,
+    CreateAgentSessionRequest,
+    CreateAgentSessionResponse,
+    GetMessagesRequest,
+    GetMessagesResponse,
+    LogoffRequest,
+    LogoffResponse,
+    ModifyPropertiesRequest,
+    ModifyPropertiesResponse,
+    ReleaseEngagementRequest,
+    ReleaseEngagementResponse,
+    RequestAssignmentRequest,
+    RequestAssignmentResponse,
+    RerouteAvailabilityRequest,
+    RerouteAvailabilityResponse,
+    RerouteEngagementRequest,
+    RerouteEngagementResponse,
+    RetrieveAgentsAndQueuesRequest,
+    RetrieveAgentsAndQueuesResponse,
+    SetEngagementPropertyRequest,
+    SetEngagementPropertyResponse,
+)
 from ._post_message import PostMessageRequest, PostMessageResponse
 from ._wire import Request, Response
 
 #: The path every agent operation lives under; ``{site}`` is the fqSiteName.
 AGENT_PATH_PREFIX = "/engagement/api/agent/"
 API_VERSION = "v1"
+#: The query parameter that carries a GET operation's input as URL-encoded JSON.
+QUERY_INPUT_PARAMETER = "request"
 
 
 class Operation(msgspec.Struct, frozen=True):
@@ -22,8 +54,10 @@ class Operation(msgspec.Struct, frozen=True):
 
     Attributes:
         name: the last path segment, e.g. ``"postMessage"``.
-        method: ``"POST"``, or ``"GET"`` for the one operation that takes its
-            input as URL-encoded JSON in the query (``request=``).
+        method: ``"POST"`` with a JSON body, or ``"GET"`` for the one
+            operation that takes its input as URL-encoded JSON in the query
+            parameter ``request`` (the parameter's name is an inference: the
+            agent page declares none; the consumer GET operations use ``request``).
         request_type: the request body's model.
         response_type: the 200 body's model.
         needs_session: whether the request carries ``X-AID`` and
@@ -41,7 +75,30 @@ class Operation(msgspec.Struct, frozen=True):
         return f"{AGENT_PATH_PREFIX}{site}/{API_VERSION}/{self.name}"
 
 
-_ROWS: tuple[Operation, ...] = (Operation("postMessage", "POST", PostMessageRequest, PostMessageResponse),)
+_ROWS: tuple[Operation, ...] = (
+    Operation("postMessage", "POST", PostMessageRequest, PostMessageResponse),
+    Operation(
+        "createAutomatedAgentSession",
+        "POST",
+        CreateAgentSessionRequest,
+        CreateAgentSessionResponse,
+        needs_session=False,
+    ),
+    Operation("getMessages", "POST", GetMessagesRequest, GetMessagesResponse),
+    Operation("assignmentAcknowledgement", "POST", AssignmentAcknowledgementRequest, AssignmentAcknowledgementResponse),
+    Operation("requestAssignment", "POST", RequestAssignmentRequest, RequestAssignmentResponse),
+    Operation("concludeChat", "POST", ConcludeEngagementRequest, ConcludeEngagementResponse),
+    Operation("releaseChat", "POST", ReleaseEngagementRequest, ReleaseEngagementResponse),
+    Operation("rerouteEngagement", "POST", RerouteEngagementRequest, RerouteEngagementResponse),
+    # Listed and titled as GET, although its cURL example posts (inconsistency 2).
+    Operation("rerouteAvailability", "GET", RerouteAvailabilityRequest, RerouteAvailabilityResponse),
+    Operation("logoff", "POST", LogoffRequest, LogoffResponse),
+    Operation("setActivityStatus", "POST", ActivityStatusChangeRequest, ActivityStatusChangeResponse),
+    Operation("setInteractionStatus", "POST", ActivitySignalChangeRequest, ActivitySignalChangeResponse),
+    Operation("setEngagementProperty", "POST", SetEngagementPropertyRequest, SetEngagementPropertyResponse),
+    Operation("modifyProperties", "POST", ModifyPropertiesRequest, ModifyPropertiesResponse),
+    Operation("retrieveAgentsAndQueues", "POST", RetrieveAgentsAndQueuesRequest, RetrieveAgentsAndQueuesResponse),
+)
 
 #: Operation name -> operation, in the order the rows are listed.
 OPERATIONS: Mapping[str, Operation] = MappingProxyType({op.name: op for op in _ROWS})

@@ -3,7 +3,17 @@
 import msgspec
 
 from ._enums import DestinationType, MessageType, Visibility
-from ._wire import ChatSystemError, DataKey, Int32, Int64, Request, Response, SequenceNumber, ServerTime
+from ._wire import (
+    ChatSystemError,
+    DataKey,
+    Int32,
+    Int64,
+    Request,
+    Response,
+    SequenceNumber,
+    ServerTime,
+    fill_number_twins,
+)
 
 
 def _text() -> MessageType:
@@ -58,17 +68,4 @@ class PostMessageResponse(Response, frozen=True):
     sequence_number_string: str | None = None
 
     def __post_init__(self) -> None:
-        if self.sequence_number is None and self.sequence_number_string is not None:
-            msgspec.structs.force_setattr(self, "sequence_number", _parse_twin(self.sequence_number_string))
-        if self.client_id is None and self.client_id_string is not None:
-            msgspec.structs.force_setattr(self, "client_id", _parse_twin(self.client_id_string))
-
-
-def _parse_twin(text: str) -> int | None:
-    """The number a ``...String`` twin spells, or None when it spells none."""
-    stripped = text.strip()
-    if stripped.lstrip("-").isdigit() and stripped.isascii():
-        value = int(stripped)
-        if -(2**63) <= value < 2**63:
-            return value
-    return None
+        fill_number_twins(self)

@@ -34,7 +34,7 @@ from ._events import (
 from ._http import MessageReader
 from ._identity import check_pool, check_site
 from ._limits import DEFAULT_LIMITS, Limits
-from ._operations import AGENT_PATH_PREFIX, API_VERSION, OPERATIONS
+from ._operations import AGENT_PATH_PREFIX, API_VERSION, OPERATIONS, QUERY_INPUT_PARAMETER
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _REASONS = {
@@ -132,7 +132,8 @@ class ServerConnection:
                 405, "METHOD_NOT_ALLOWED", f"{name} takes {operation.method}, not {method}", operation, site
             )
 
-        pool_values = parse_qs(query).get("pool")
+        parameters = parse_qs(query)
+        pool_values = parameters.get("pool")
         pool = None
         if pool_values:
             try:
@@ -140,11 +141,15 @@ class ServerConnection:
             except LocalProtocolError as exc:
                 return InvalidRequest(400, "BAD_REQUEST", str(exc), operation, site)
 
-        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if content_type != b"application/json":
-            return InvalidRequest(
-                400, "BAD_REQUEST", "Content-Type must be application/json; charset=utf-8", operation, site
-            )
+        if operation.method == "GET":
+            # A GET's input is URL-encoded JSON in the query, not a body.
+            body = parameters.get(QUERY_INPUT_PARAMETER, [""])[0].encode()
+        else:
+            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if content_type != b"application/json":
+                return InvalidRequest(
+                    400, "BAD_REQUEST", "Content-Type must be application/json; charset=utf-8", operation, site
+                )
         try:
             request = decode_request(operation, body, self._limits.max_json_depth)
         except LimitExceeded as exc:

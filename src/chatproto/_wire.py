@@ -8,7 +8,7 @@ sent as numeric strings (``"clientReset": "0"`` in the reference example) are
 accepted (msgspec's non-strict mode).
 """
 
-from typing import Annotated
+from typing import Annotated, Protocol, cast
 
 import msgspec
 
@@ -41,3 +41,58 @@ class ChatSystemError(Response, frozen=True):
     error_condition: str | None = None
     text: str | None = None
     type: str | None = None
+
+
+def parse_number_twin(text: str | None) -> int | None:
+    """The int64 a ``...String`` twin spells (``"47"``), or None when it spells none."""
+    if text is None:
+        return None
+    stripped = text.strip()
+    if stripped.isascii() and stripped.lstrip("-").isdigit():
+        value = int(stripped)
+        if -(2**63) <= value < 2**63:
+            return value
+    return None
+
+
+def fill_number_twins(response: "NumberTwins") -> None:
+    """Fill ``sequence_number`` and ``client_id`` from their string twins when only those came."""
+    struct = cast(msgspec.Struct, response)  # frozen: set once, while decoding
+    if response.sequence_number is None:
+        msgspec.structs.force_setattr(struct, "sequence_number", parse_number_twin(response.sequence_number_string))
+    if response.client_id is None:
+        msgspec.structs.force_setattr(struct, "client_id", parse_number_twin(response.client_id_string))
+
+
+class NumberTwins(Protocol):
+    """A response with the two numbers that have string twins."""
+
+    @property
+    def sequence_number(self) -> int | None: ...
+    @property
+    def sequence_number_string(self) -> str | None: ...
+    @property
+    def client_id(self) -> int | None: ...
+    @property
+    def client_id_string(self) -> str | None: ...
+
+
+class AgentResponse(Response, frozen=True):
+    """The envelope most agent responses share (documented in full for postMessage only).
+
+    When the server sends only the string twin of a 64-bit number, the number
+    is parsed from it.
+    """
+
+    chat_system_error: ChatSystemError | None = None
+    client_id: Int64 | None = None
+    client_id_string: str | None = None
+    client_send_time: ServerTime | None = None
+    sequence_number: Int64 | None = None
+    sequence_number_string: str | None = None
+    service_start_time: ServerTime | None = None
+    service_finish_time: ServerTime | None = None
+    session_id: str | None = None
+
+    def __post_init__(self) -> None:
+        fill_number_twins(self)

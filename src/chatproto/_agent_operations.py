@@ -1,0 +1,240 @@
+"""Wire models of every agent operation besides postMessage.
+
+Requests follow the reference pages field by field.  Where the published
+docs leave a response's members out (most result objects; see agent-api.md,
+"Gaps"), the member is kept as the JSON the server sent (``dict``/``list``)
+rather than guessed: a decoder must survive what the docs do not promise.
+"""
+
+from typing import Any
+
+from ._enums import (
+    AgentStatus,
+    AssignmentAction,
+    AssignmentActionType,
+    AssignmentType,
+    CustomFieldType,
+    InteractionMode,
+    PropertyType,
+    SneakPreviewState,
+    Visibility,
+)
+from ._wire import AgentResponse, DataKey, Int32, Int64, Request, SequenceNumber
+
+# Every request carries these two optional envelope fields; they are listed in
+# each class (not inherited) so that each class's required fields come first.
+_Seq = SequenceNumber | None
+_Time = Int64 | None
+
+
+class CreateAgentSessionRequest(Request, frozen=True):
+    """createAutomatedAgentSession: opens the bot's agent session (bearer token, no X-AID/X-JSESSIONID)."""
+
+    logon_override: bool | None = None
+    message_data_map: dict[DataKey, str] | None = None
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class CreateAgentSessionResponse(AgentResponse, frozen=True):
+    """Its ``sessionId`` is the ``X-JSESSIONID`` of every later call (`AgentSession.renew`)."""
+
+    chat_logon_result: dict[str, Any] | None = None
+
+
+class GetMessagesRequest(Request, frozen=True):
+    """getMessages: the long poll (up to 30 s) for system messages; one at a time per session."""
+
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class GetMessagesResponse(AgentResponse, frozen=True):
+    """Each message is a one-key object, its key the message type (``ChatActivitySignal``,
+    ``ChatConfigChangeNotification``, ``ChatGetTimeout``, ...).  The agent page names the
+    field ``getResponseTypes``; the consumer side uses ``systemMessages``, also accepted."""
+
+    get_response_types: list[dict[str, Any]] | None = None
+    system_messages: list[dict[str, Any]] | None = None
+
+
+class AssignmentAcknowledgementRequest(Request, frozen=True):
+    """assignmentAcknowledgement: accept or decline an offered engagement."""
+
+    action: AssignmentAction
+    action_type: AssignmentActionType
+    assignment_type: AssignmentType
+    engagement_id: Int64
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class AssignmentAcknowledgementResponse(AgentResponse, frozen=True):
+    chat_assignment_acknowledgement_result: dict[str, Any] | None = None
+
+
+class RequestAssignmentRequest(Request, frozen=True):
+    """requestAssignment: ask the server for (more) engagements."""
+
+    assignment_requested: bool
+    idle_session_count: Int32
+    max_session_count: Int32
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class RequestAssignmentResponse(AgentResponse, frozen=True):
+    chat_request_assignment_result: dict[str, Any] | None = None
+
+
+class ConcludeEngagementRequest(Request, frozen=True):
+    """concludeChat: end the engagement; the agent enters wrap-up."""
+
+    engagement_id: Int64
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class ConcludeEngagementResponse(AgentResponse, frozen=True):
+    chat_conclude_engagement_result: dict[str, Any] | None = None
+
+
+class ReleaseEngagementRequest(Request, frozen=True):
+    """releaseChat: free the engagement slot after wrap-up."""
+
+    engagement_id: Int64
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class ReleaseEngagementResponse(AgentResponse, frozen=True):
+    chat_release_engagement_result: dict[str, Any] | None = None
+
+
+class RerouteEngagementRequest(Request, frozen=True):
+    """rerouteEngagement: hand the engagement to the site's escalation queue."""
+
+    engagement_id: Int64
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class RerouteEngagementResponse(AgentResponse, frozen=True):
+    """Documented with no result object and no ``chatSystemError``; both are tolerated."""
+
+
+class RerouteAvailabilityRequest(Request, frozen=True):
+    """rerouteAvailability: a GET whose input is this object, URL-encoded JSON in ``request=``."""
+
+    engagement_id: Int64
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class RerouteAvailabilityResponse(AgentResponse, frozen=True):
+    """Members undocumented; the envelope is decoded, the rest ignored."""
+
+
+class LogoffRequest(Request, frozen=True):
+    """logoff: end the agent session."""
+
+    force_logoff: bool
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class LogoffResponse(AgentResponse, frozen=True):
+    chat_logoff_result: Any = None
+
+
+class ActivityStatusChangeRequest(Request, frozen=True):
+    """setActivityStatus: become available or unavailable."""
+
+    status: AgentStatus
+    sub_type_id: Int32
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class ActivityStatusChangeResponse(AgentResponse, frozen=True):
+    chat_activity_status_change_result: dict[str, Any] | None = None
+
+
+class ActivitySignalChangeRequest(Request, frozen=True):
+    """setInteractionStatus: publish the agent's typing/listening state."""
+
+    client_id: Int64
+    engagement_id: Int64
+    mode: InteractionMode
+    sequence_number: _Seq = None
+    sneak_preview: str | None = None
+    sneak_preview_focus: bool | None = None
+    sneak_preview_interval: Int32 | None = None
+    sneak_preview_state: SneakPreviewState | None = None
+    time_created: _Time = None
+    visibility: Visibility | None = None
+
+
+class ActivitySignalChangeResponse(AgentResponse, frozen=True):
+    """Members undocumented; the envelope is decoded, the rest ignored."""
+
+
+class SetEngagementPropertyRequest(Request, frozen=True):
+    """setEngagementProperty: one property of the engagement or of the end user.
+
+    ``name`` takes an `EngagementPropertyName`, or any other name, since the
+    documented list is cut off.
+    """
+
+    engagement_id: Int64
+    name: str
+    type: PropertyType | None = None
+    value: str | None = None
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class SetEngagementPropertyResponse(AgentResponse, frozen=True):
+    """No members documented; the envelope is decoded, the rest ignored."""
+
+
+class RestApiCustomField(Request, frozen=True):
+    """A custom field set through modifyProperties (``c$frombot``, say)."""
+
+    name: str
+    type: CustomFieldType
+    value: str | None = None
+
+
+class ModifyPropertiesRequest(Request, frozen=True):
+    """modifyProperties: several properties, and custom fields, at once."""
+
+    engagement_id: Int64
+    custom_fields: list[RestApiCustomField] | None = None
+    properties_map: dict[DataKey, str] | None = None
+    type: PropertyType | None = None
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class ModifyPropertiesResponse(AgentResponse, frozen=True):
+    properties_result_map: dict[str, Any] | None = None
+
+
+class RetrieveAgentsAndQueuesRequest(Request, frozen=True):
+    """retrieveAgentsAndQueues: agent and/or queue information."""
+
+    id: Int64
+    include_agent_information: bool
+    include_queue_information: bool
+    include_queue_statistics: bool
+    type: str | None = None
+    sequence_number: _Seq = None
+    time_created: _Time = None
+
+
+class RetrieveAgentsAndQueuesResponse(AgentResponse, frozen=True):
+    """``queues`` is typed as an array but described as a map keyed by queue id: both decode."""
+
+    agents: list[dict[str, Any]] | None = None
+    queues: list[Any] | dict[str, Any] | None = None
