@@ -30,8 +30,6 @@ from ._operations import QUERY_INPUT_PARAMETER, Operation, operation_for
 from ._session import AgentSession
 from ._wire import Request
 
-_CONTENT_TYPE = (b"Content-Type", b"application/json; charset=utf-8")
-
 
 class ConnectionState(enum.Enum):
     """Where a `ClientConnection` is in its exchange."""
@@ -133,7 +131,8 @@ class ClientConnection:
         conn = self._h11
         if conn.our_state is h11.DONE:
             conn.start_next_cycle()
-        self._reader.begin()
+        # Nothing is buffered: bytes that arrive while idle fail the connection.
+        self._reader.begin(0)
         head = conn.send(h11.Request(method=operation.method, target=target, headers=headers))
         framed_body = conn.send(h11.Data(data=body))
         tail = conn.send(h11.EndOfMessage())
@@ -163,6 +162,10 @@ class ClientConnection:
         except RemoteProtocolError as exc:
             self._fail(str(exc))
             raise
+        if data and self._state is ConnectionState.IDLE:
+            # No request is outstanding, so these bytes can only be garbage or
+            # an answer to a request never sent: never the next response.
+            self._fail(f"{len(data)} bytes arrived while no request was outstanding")
 
     def next_event(self) -> ClientEvent | NeedData:
         """The next event: `NEED_DATA`, `ResponseReceived`, `ErrorReceived` or `ConnectionClosed`.
@@ -249,20 +252,9 @@ class ClientConnection:
 
 def _frame(session: AgentSession, operation: Operation, body: bytes) -> tuple[str, list[tuple[bytes, bytes]], bytes]:
     """The request target, the headers in their documented order, and the body to send."""
-    target = session.target(operation)
-    headers: list[tuple[bytes, bytes]] = [(b"Host", session.host.encode())]
+    target, leading, trailing = session.request_head(operation)
     if operation.method == "GET":
         # The input travels URL-encoded in the query, and a GET has no body.
         separator = "&" if "?" in target else "?"
-        target = f"{target}{separator}{QUERY_INPUT_PARAMETER}={quote(body, safe='')}"
-        body = b""
-    else:
-        headers.append(_CONTENT_TYPE)
-    if operation.needs_session:
-        headers.append((b"X-AID", session.agent_id.encode()))
-        headers.append((b"X-JSESSIONID", session.session_id.encode()))  # type: ignore[union-attr]
-    if body:
-        headers.append((b"Content-Length", b"%d" % len(body)))
-    if session.token is not None:
-        headers.append((b"Authorization", b"Bearer " + session.token.encode()))
-    return target, headers, body
+        return f"{target}{separator}{QUERY_INPUT_PARAMETER}={quote(body, safe='')}", [*leading, *trailing], b""
+    return target, [*leading, (b"Content-Length", b"%d" % len(body)), *trailing], body

@@ -24,7 +24,7 @@ Message = tuple[h11.Request | h11.Response, bytes]
 class MessageReader:
     """Pulls whole messages (head and body) out of an `h11.Connection`."""
 
-    __slots__ = ("_body_bytes", "_chunks", "_eof", "_fed", "_h11", "_head", "_limits", "_what")
+    __slots__ = ("_body_bytes", "_chunks", "_eof", "_fed", "_framing_start", "_h11", "_head", "_limits", "_what")
 
     def __init__(self, connection: h11.Connection, limits: Limits, what: str) -> None:
         self._h11 = connection
@@ -35,6 +35,9 @@ class MessageReader:
         self._head: h11.Request | h11.Response | None = None
         self._chunks: list[bytes] = []
         self._body_bytes = 0
+        # Bytes of the message consumed up to the end of its head when its body
+        # is chunked, else -1: the chunk framing after it is measured from there.
+        self._framing_start = -1
 
     @property
     def eof(self) -> bool:
@@ -61,12 +64,13 @@ class MessageReader:
         """Bytes received but not yet parsed."""
         return self._h11.trailing_data[0]
 
-    def begin(self) -> None:
-        """Start measuring the next message; bytes already buffered belong to it."""
-        self._fed = len(self.buffered())
+    def begin(self, already_buffered: int) -> None:
+        """Start measuring the next message, of which ``already_buffered`` bytes have arrived."""
+        self._fed = already_buffered
         self._head = None
         self._chunks = []
         self._body_bytes = 0
+        self._framing_start = -1
 
     def next_message(self) -> Message | h11.ConnectionClosed | None:
         """The next complete message, `h11.ConnectionClosed`, or None for "need data".
@@ -92,23 +96,23 @@ class MessageReader:
                 self._chunks.append(event.data)  # type: ignore[union-attr]
             elif kind is h11.EndOfMessage:
                 assert self._head is not None
+                if self._framing_start >= 0:
+                    framing = self._fed - self._framing_start - self._body_bytes
+                    if framing > limits.max_header_bytes:
+                        # That count includes any bytes past this message: measure exactly.
+                        self._check_framing(framing - len(self.buffered()))
                 chunks = self._chunks
                 body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
                 return self._head, bytes(body)
             elif kind is h11.Response or kind is h11.Request:
                 self._check_head_bytes()
                 self._head = event  # type: ignore[assignment]
-                self._check_declared_length(event)  # type: ignore[arg-type]
+                if self._check_declared_length(event):  # type: ignore[arg-type]
+                    self._framing_start = self._fed - len(self.buffered())
             elif kind is h11.InformationalResponse:
                 self._check_head_bytes()
             elif event is h11.NEED_DATA:
-                if self._head is None and self._fed > limits.max_header_bytes:
-                    raise LimitExceeded(
-                        f"max_header_bytes ({self._what} head)",
-                        limits.max_header_bytes,
-                        self._fed,
-                        error_status_hint=431,
-                    )
+                self._check_incomplete()
                 return None
             elif kind is h11.ConnectionClosed:
                 return event  # type: ignore[return-value]
@@ -124,15 +128,44 @@ class MessageReader:
             if consumed > limit:
                 raise LimitExceeded(f"max_header_bytes ({self._what} head)", limit, consumed, error_status_hint=431)
 
-    def _check_declared_length(self, head: h11.Request | h11.Response) -> None:
+    def _check_incomplete(self) -> None:
+        """Check the unfinished head, or chunk framing, against ``max_header_bytes``.
+
+        h11 bounds only an incomplete event (a head, a chunk-size line, the
+        trailers), so a long chunk-size line passed when it arrived whole and
+        failed when it arrived byte by byte.  Counting all of a chunked body's
+        framing here and at its end gives the same outcome however it is split.
+        """
+        limit = self._limits.max_header_bytes
+        if self._head is None:
+            if self._fed > limit:
+                raise LimitExceeded(f"max_header_bytes ({self._what} head)", limit, self._fed, error_status_hint=431)
+        elif self._framing_start >= 0:
+            # Everything received since the head that is not body is framing.
+            self._check_framing(self._fed - self._framing_start - self._body_bytes)
+
+    def _check_framing(self, framing: int) -> None:
+        limit = self._limits.max_header_bytes
+        if framing > limit:
+            raise LimitExceeded(f"max_header_bytes ({self._what} chunk framing)", limit, framing, error_status_hint=431)
+
+    def _check_declared_length(self, head: h11.Request | h11.Response) -> bool:
+        """Refuse a declared Content-Length over the limit; return whether the body is chunked."""
+        chunked = False
         limit = self._limits.max_body_bytes
-        for name, value in head.headers:
-            if name == b"content-length":
+        # raw_items() is a plain list; iterating the Headers sequence itself
+        # costs twice as much on every response.
+        for name, value in head.headers.raw_items():
+            lowered = name.lower()
+            if lowered == b"content-length":
                 declared = int(value)  # h11 has checked it is digits, and only one value
                 if declared > limit:
                     raise LimitExceeded(
                         "max_body_bytes (declared Content-Length)", limit, declared, error_status_hint=413
                     )
+            elif lowered == b"transfer-encoding":
+                chunked = True  # h11 accepts no other transfer coding
+        return chunked
 
     def _translate(self, exc: h11.RemoteProtocolError) -> RemoteProtocolError:
         if exc.error_status_hint == 431:
@@ -140,12 +173,15 @@ class MessageReader:
             # header) grew over max_incomplete_event_size, which we set to
             # max_header_bytes.
             return LimitExceeded(
-                f"max_header_bytes ({self._what} head)",
+                f"max_header_bytes ({self._what} {'head' if self._head is None else 'chunk framing'})",
                 self._limits.max_header_bytes,
                 self._limits.max_header_bytes + 1,
                 error_status_hint=431,
             )
         text = str(exc)
         if self._eof and ("closed" in text or "ConnectionClosed" in text):
+            # A limit the bytes so far exceed outranks the close, as it does
+            # when the same bytes arrive one at a time before the close.
+            self._check_incomplete()
             return PeerClosedEarly(f"the peer closed the connection before the {self._what} was complete")
         return RemoteProtocolError(f"malformed {self._what}: {text}", error_status_hint=exc.error_status_hint)

@@ -61,6 +61,8 @@ class ServerConnection:
     __slots__ = ("_awaiting_response", "_error", "_h11", "_limits", "_reader")
 
     def __init__(self, *, limits: Limits = DEFAULT_LIMITS) -> None:
+        if not isinstance(limits, Limits):
+            raise LocalProtocolError(f"limits must be a Limits, not {type(limits).__name__}")
         self._limits = limits
         self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.max_header_bytes)
         self._reader = MessageReader(self._h11, limits, "request")
@@ -76,9 +78,14 @@ class ServerConnection:
         """Buffer bytes from the client; ``b""`` means the client ended the stream.
 
         Raises:
-            RemoteProtocolError: data after the end of the stream.
+            RemoteProtocolError: data after the end of the stream; the
+                connection has failed, and `next_event` raises from now on.
         """
-        self._reader.feed(data)
+        try:
+            self._reader.feed(data)
+        except RemoteProtocolError as exc:
+            self._error = str(exc)
+            raise
 
     def next_event(self) -> ServerEvent | NeedData:
         """The next request, `NEED_DATA`, or `ConnectionClosed`.
@@ -221,7 +228,7 @@ class ServerConnection:
         self._awaiting_response = False
         if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
             conn.start_next_cycle()
-            self._reader.begin()
+            self._reader.begin(len(self._reader.buffered()))
         return data
 
     def send_error(self, status: int, code: str, message: str, *, close: bool = False) -> bytes:

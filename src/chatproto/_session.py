@@ -8,11 +8,23 @@ save `last_sequence_number` and pass it back to continue the numbering.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ._errors import LocalProtocolError
 from ._identity import check_header_id, check_host, check_pool, check_site, check_token, redact
 from ._operations import Operation
 
 _MAX_SEQUENCE_NUMBER = 2**63 - 1
+
+Header = tuple[bytes, bytes]
+
+
+class RequestHead(NamedTuple):
+    """What an operation's request head holds besides its Content-Length."""
+
+    target: str
+    leading: tuple[Header, ...]  # the headers before Content-Length
+    trailing: tuple[Header, ...]  # the headers after it
 
 
 class AgentSession:
@@ -34,7 +46,7 @@ class AgentSession:
             character that could change the request line or a header.
     """
 
-    __slots__ = ("_agent_id", "_expired", "_host", "_last_seq", "_pool", "_session_id", "_site", "_targets", "_token")
+    __slots__ = ("_agent_id", "_expired", "_heads", "_host", "_last_seq", "_pool", "_session_id", "_site", "_token")
 
     def __init__(
         self,
@@ -60,8 +72,8 @@ class AgentSession:
             raise LocalProtocolError("last_sequence_number must be an int from 0 to 2**63-1")
         self._last_seq = last_sequence_number
         self._expired = False
-        # Request targets per operation name, rebuilt when the pool changes.
-        self._targets: dict[str, str] = {}
+        # Request heads per operation name, rebuilt when the pool or session id changes.
+        self._heads: dict[str, RequestHead] = {}
 
     def __repr__(self) -> str:
         session = None if self._session_id is None else redact(self._session_id)
@@ -100,7 +112,7 @@ class AgentSession:
     def pool(self, pool: str | None) -> None:
         """Switch pools, as a ``ChatConfigChangeNotification`` asks; later requests use it."""
         self._pool = None if pool is None else check_pool(pool)
-        self._targets.clear()
+        self._heads.clear()
 
     @property
     def expired(self) -> bool:
@@ -123,16 +135,32 @@ class AgentSession:
         """
         self._session_id = check_header_id("session_id", session_id)
         self._expired = False
+        self._heads.clear()
 
-    def target(self, operation: Operation) -> str:
-        """The request target for ``operation``: path, and ``?pool=`` when a pool is set."""
-        target = self._targets.get(operation.name)
-        if target is None:
-            target = operation.path(self._site)
-            if self._pool is not None:
-                target = f"{target}?pool={self._pool}"
-            self._targets[operation.name] = target
-        return target
+    def request_head(self, operation: Operation) -> RequestHead:
+        """The parts of ``operation``'s request head that do not change between requests.
+
+        Cached per operation; a new pool or session id rebuilds them.
+        """
+        head = self._heads.get(operation.name)
+        if head is None:
+            head = self._heads[operation.name] = self._build_head(operation)
+        return head
+
+    def _build_head(self, operation: Operation) -> RequestHead:
+        target = operation.path(self._site)
+        if self._pool is not None:
+            target = f"{target}?pool={self._pool}"
+        # The documented order: Host, Content-Type, X-AID, X-JSESSIONID,
+        # then Content-Length (per request), then Authorization.
+        leading = [(b"Host", self._host.encode())]
+        if operation.method != "GET":
+            leading.append((b"Content-Type", b"application/json; charset=utf-8"))
+        if operation.needs_session:
+            leading.append((b"X-AID", self._agent_id.encode()))
+            leading.append((b"X-JSESSIONID", (self._session_id or "").encode()))
+        trailing = () if self._token is None else ((b"Authorization", b"Bearer " + self._token.encode()),)
+        return RequestHead(target, tuple(leading), trailing)
 
     def claim_sequence_number(self, explicit: int | None) -> int:
         """The number a request will carry: ``explicit`` if given, else the next one.
