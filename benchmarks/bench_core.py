@@ -114,8 +114,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--exchanges", type=int, default=2000)
+    parser.add_argument(
+        "--only",
+        choices=("core", "bare"),
+        help="run one side once and print nothing: for instruction counts under callgrind",
+    )
     args = parser.parse_args()
     responses = [response_bytes(n) for n in range(1, args.exchanges + 1)]
+    if args.only:
+        (run_core if args.only == "core" else run_bare)(responses)
+        return
     bare: list[float] = []
     core: list[float] = []
     for _ in range(args.rounds):
