@@ -1,0 +1,138 @@
+"""The emulator's control surface over HTTP: JSON in and out, beside the agent API.
+
+Each route calls the `Emulator` method of the same meaning, so the HTTP surface
+and the in-process calls cannot drift apart:
+
+=====  ======================================  ==============================
+POST   /emulator/sessions                      `Emulator.open_session`
+GET    /emulator/sessions/{sessionId}          `Emulator.session`
+POST   /emulator/engagements                   `Emulator.start_engagement`
+POST   /emulator/engagements/{id}/conclude     `Emulator.conclude_engagement`
+GET    /emulator/engagements/{id}/messages     `Emulator.messages`
+GET    /emulator/faults                        `Emulator.faults`
+POST   /emulator/faults                        `Emulator.set_faults`
+=====  ======================================  ==============================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+
+from ._codec import check_depth
+from ._emulator_faults import FaultPlan
+from ._emulator_types import EmulatorError, EngagementCreated, Reply, error_reply
+from ._errors import LimitExceeded
+from ._events import HTTPRequestReceived
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+_T = TypeVar("_T")
+#: Control bodies are flat objects; anything deeper is refused before decoding.
+_MAX_CONTROL_DEPTH = 4
+#: How much of a hostile path an error message repeats.
+_MAX_ECHO = 120
+
+
+class _OpenSessionBody(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    agent_id: str | int
+    site: str | None = None
+
+
+class _StartEngagementBody(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    session_id: str
+    engagement_id: int | None = None
+
+
+def _open_session(emulator: Emulator, body: bytes) -> Reply:
+    request = _decode(body, _OpenSessionBody, "sessions")
+    return Reply(body=emulator.open_session(request.agent_id, site=request.site))
+
+
+def _get_session(emulator: Emulator, body: bytes, session_id: str) -> Reply:
+    return Reply(body=emulator.session(session_id))
+
+
+def _start_engagement(emulator: Emulator, body: bytes) -> Reply:
+    request = _decode(body, _StartEngagementBody, "engagements")
+    return Reply(
+        body=EngagementCreated(emulator.start_engagement(request.session_id, engagement_id=request.engagement_id))
+    )
+
+
+def _conclude_engagement(emulator: Emulator, body: bytes, engagement_id: str) -> Reply:
+    number = int(engagement_id)
+    emulator.conclude_engagement(number)
+    return Reply(body=EngagementCreated(number))
+
+
+def _messages(emulator: Emulator, body: bytes, engagement_id: str) -> Reply:
+    return Reply(body=emulator.messages(int(engagement_id)))
+
+
+def _get_faults(emulator: Emulator, body: bytes) -> Reply:
+    return Reply(body=emulator.faults)
+
+
+def _set_faults(emulator: Emulator, body: bytes) -> Reply:
+    plan = _decode(body, FaultPlan, "faults")
+    emulator.set_faults(plan)
+    return Reply(body=plan)
+
+
+_ID = "([0-9]{1,19})"
+_ROUTES: tuple[tuple[re.Pattern[str], str, Callable[..., Reply]], ...] = (
+    (re.compile(r"/emulator/sessions"), "POST", _open_session),
+    (re.compile(r"/emulator/sessions/([^/]+)"), "GET", _get_session),
+    (re.compile(r"/emulator/engagements"), "POST", _start_engagement),
+    (re.compile(rf"/emulator/engagements/{_ID}/conclude"), "POST", _conclude_engagement),
+    (re.compile(rf"/emulator/engagements/{_ID}/messages"), "GET", _messages),
+    (re.compile(r"/emulator/faults"), "GET", _get_faults),
+    (re.compile(r"/emulator/faults"), "POST", _set_faults),
+)
+
+
+def handle_control(emulator: Emulator, event: HTTPRequestReceived) -> Reply:
+    """The answer to a request outside the agent API's path: a control route, 404 or 405."""
+    allowed: list[str] = []
+    for pattern, method, action in _ROUTES:
+        match = pattern.fullmatch(event.path)
+        if match is None:
+            continue
+        if method != event.method:
+            allowed.append(method)
+            continue
+        try:
+            return action(emulator, event.body, *match.groups())
+        except EmulatorError as exc:
+            return error_reply(exc.status, exc.code, str(exc))
+    path = _echo(event.path)
+    if allowed:
+        return error_reply(405, "METHOD_NOT_ALLOWED", f"{path} takes {' or '.join(allowed)}, not {_echo(event.method)}")
+    return error_reply(404, "NOT_FOUND", f"no resource at {path}")
+
+
+_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {
+    kind: msgspec.json.Decoder(kind) for kind in (_OpenSessionBody, _StartEngagementBody, FaultPlan)
+}
+
+
+def _decode(body: bytes, kind: type[_T], route: str) -> _T:
+    """A control body decoded strictly; an empty body counts as ``{}``."""
+    try:
+        check_depth(body, _MAX_CONTROL_DEPTH)
+        decoded: _T = _DECODERS[kind].decode(body or b"{}")
+    except LimitExceeded as exc:
+        raise EmulatorError(400, "BAD_REQUEST", f"invalid /emulator/{route} body: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise EmulatorError(400, "INVALID_FIELD", f"invalid /emulator/{route} body: {exc}") from exc
+    return decoded
+
+
+def _echo(text: str) -> str:
+    """``text`` quoted for an error message, cut short if a hostile client made it long."""
+    return repr(text if len(text) <= _MAX_ECHO else text[:_MAX_ECHO] + "...")

@@ -1,0 +1,165 @@
+"""Helpers for the emulator tests: request bytes, feeding a ServerConnection, a raw socket client."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable
+
+import h11
+
+import chatproto as cp
+
+SITE = "day001_221100_sql_001h"
+POOL = "297:1"
+POST_PATH = f"/engagement/api/agent/{SITE}/v1/postMessage"
+POST_TARGET = f"{POST_PATH}?pool={POOL}"
+#: The session id and agent id of the reference's cURL example.
+REFERENCE_SESSION_ID = "node01h8m13tljpm7ns8nayp0pid91"
+REFERENCE_AGENT_ID = "12"
+#: The reference's "Request Body Example", byte for byte.
+REFERENCE_BODY = b"""{
+"timeCreated" : 1621869388454,
+"sequenceNumber" : 5,
+"visibility" : "ALL",
+"body" : "Sample message text.",
+"destinationId" : 27,
+"destinationType" : "ENGAGEMENT",
+"messageType" : "TEXT",
+"messageId" : "1",
+"richText" : null,
+"messageDataMap" : null
+}"""
+JSON_UTF8 = "application/json; charset=UTF-8"
+NETWORK_TIMEOUT = 10.0
+
+
+def request_bytes(
+    body: bytes = b"",
+    *,
+    method: str = "POST",
+    target: str = POST_TARGET,
+    session_id: str | None = REFERENCE_SESSION_ID,
+    agent_id: str | None = REFERENCE_AGENT_ID,
+    content_type: str | None = JSON_UTF8,
+    extra: Iterable[tuple[str, str]] = (),
+) -> bytes:
+    """The bytes of one HTTP/1.1 request, headers in the reference's order."""
+    lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1"]
+    if content_type is not None:
+        lines.append(f"Content-Type: {content_type}")
+    if session_id is not None:
+        lines.append(f"X-JSESSIONID: {session_id}")
+    if agent_id is not None:
+        lines.append(f"X-AID: {agent_id}")
+    lines.extend(f"{name}: {value}" for name, value in extra)
+    lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def post_body(**fields: object) -> bytes:
+    """A valid postMessage body into engagement 27, with ``fields`` replacing or adding members."""
+    import json
+
+    document: dict[str, object] = {
+        "body": "Hi",
+        "destinationId": 27,
+        "destinationType": "ENGAGEMENT",
+        "messageType": "TEXT",
+        "sequenceNumber": 1,
+    }
+    document.update(fields)
+    return json.dumps({key: value for key, value in document.items() if value is not ...}).encode()
+
+
+def receive(data: bytes) -> tuple[cp.ServerConnection, cp.ServerEvent]:
+    """The first event of ``data``, fed whole, byte by byte, and with trailing bytes: it must be the same.
+
+    Returns the connection that was fed whole, ready to answer.
+    """
+    events = []
+    connections = []
+    for chunks in ([data], [data[i : i + 1] for i in range(len(data))], [data + b"GET / HTTP/1.1\r\n"]):
+        conn = cp.ServerConnection()
+        event: object = cp.NEED_DATA
+        for chunk in chunks:
+            conn.receive_data(chunk)
+            event = conn.next_event()
+            if event is not cp.NEED_DATA:
+                break
+        connections.append(conn)
+        events.append(event)
+    assert events[0] == events[1] == events[2], events
+    assert events[0] is not cp.NEED_DATA
+    return connections[0], events[0]  # type: ignore[return-value]
+
+
+class RawClient:
+    """An HTTP/1.1 client over a plain socket, with h11 parsing the answers (nobody here wrote either)."""
+
+    def __init__(self, url: str, timeout: float = NETWORK_TIMEOUT) -> None:
+        host, _, port = url.removeprefix("http://").rpartition(":")
+        self.sock = socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
+        self.h11 = h11.Connection(h11.CLIENT)
+
+    def __enter__(self) -> RawClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        """The next response: status, headers (lower-case names), body."""
+        # h11's client side reads a response only after it has sent a request;
+        # the real request went out as raw bytes, so h11 is told of one.
+        self.h11.send(h11.Request(method="POST", target="/", headers=[("Host", "x"), ("Content-Length", "0")]))
+        self.h11.send(h11.EndOfMessage())
+        status = 0
+        headers: dict[str, str] = {}
+        body = b""
+        while True:
+            event = self.h11.next_event()
+            if event is h11.NEED_DATA:
+                self.h11.receive_data(self.sock.recv(65536))
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+                headers = {name.decode(): value.decode() for name, value in event.headers}
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif isinstance(event, h11.EndOfMessage):
+                if self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE:
+                    self.h11.start_next_cycle()
+                return status, headers, body
+            else:
+                raise AssertionError(f"unexpected {event!r}")
+
+    def exchange(self, request: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Send a whole request (built by `request_bytes`) and read its response."""
+        self.send(request)
+        return self.response()
+
+    def closed_by_server(self) -> bool:
+        """Read until the server ends the stream (True) or the socket times out (an exception)."""
+        while True:
+            data = self.sock.recv(65536)
+            if not data:
+                return True
+
+
+def read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the peer sends until it ends the stream (the socket's timeout bounds each read)."""
+    chunks = []
+    while True:
+        try:
+            data = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
