@@ -22,7 +22,9 @@ _ENCODER = msgspec.json.Encoder()
 encode = _ENCODER.encode
 
 # A JSON string literal, so brackets inside strings are not counted as nesting.
-_STRING_LITERAL = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# An unterminated one runs to the end of the body: otherwise every later quote
+# would start another scan to the end, quadratic time on a body like '"\\"\\"...'.
+_STRING_LITERAL = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _NESTING_DELTA = [0] * 256
 _NESTING_DELTA[ord("[")] = _NESTING_DELTA[ord("{")] = 1
 _NESTING_DELTA[ord("]")] = _NESTING_DELTA[ord("}")] = -1
@@ -62,12 +64,26 @@ def encode_request(operation: Operation, request: Request) -> bytes:
         body = encode(request)
         # msgspec checks types and constraints only when decoding, so the
         # encoded body is decoded once more, strictly, to validate it.
-        _request_validator(operation.request_type).decode(body)
+        decoded = _request_validator(operation.request_type).decode(body)
     except msgspec.ValidationError as exc:
         raise LocalProtocolError(f"invalid {operation.name} request: {exc}") from exc
-    except (TypeError, ValueError) as exc:  # unencodable value, lone surrogate
+    except (TypeError, ValueError, RecursionError) as exc:  # unencodable value, lone surrogate, self-containing dict
         raise LocalProtocolError(f"invalid {operation.name} request: {exc}") from exc
+    if decoded != request:
+        # The encoder turned a value of the wrong type into valid JSON of
+        # another: bytes into base64 text, NaN into null, int keys into text.
+        raise LocalProtocolError(f"invalid {operation.name} request: {_changed_field(request, decoded)}")
     return body
+
+
+def _changed_field(sent: Request, decoded: Request) -> str:
+    # Structs compare field by field, so some field differs.
+    value, name = next(
+        (getattr(sent, field.name), field.encode_name)
+        for field in msgspec.structs.fields(sent)
+        if getattr(sent, field.name) != getattr(decoded, field.name)
+    )
+    return f"{type(value).__name__} is not a valid value - at `$.{name}`"
 
 
 def decode_request(operation: Operation, body: bytes, max_depth: int) -> Request:
@@ -79,11 +95,36 @@ def decode_request(operation: Operation, body: bytes, max_depth: int) -> Request
             message names the offending field.
     """
     check_depth(body, max_depth)
+    request_type = operation.request_type
     try:
-        request: Request = _request_validator(operation.request_type).decode(body)
-    except (msgspec.DecodeError, RecursionError) as exc:
+        request: Request = _server_validator(request_type).decode(body)
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:  # bad UTF-8 in a string
         raise RemoteProtocolError(f"invalid {operation.name} request body: {exc}") from exc
+    if type(request) is not request_type:
+        # Decoded into the stricter wire twin; the fields are in the same order.
+        request = request_type(*msgspec.structs.astuple(request))
     return request
+
+
+@cache
+def _server_validator(request_type: type[Request]) -> msgspec.json.Decoder[Any]:
+    """A decoder that also insists on the fields the reference requires but the
+    model defaults for the caller's convenience (postMessage's ``messageType``)."""
+    required = request_type.__wire_required__
+    if not required:
+        return _request_validator(request_type)
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for field in msgspec.structs.fields(request_type):
+        if field.name in required or field.required:
+            fields.append((field.name, field.type))
+        elif field.default_factory is not msgspec.NODEFAULT:
+            fields.append((field.name, field.type, msgspec.field(default_factory=field.default_factory)))
+        else:
+            fields.append((field.name, field.type, field.default))
+    strict = msgspec.defstruct(
+        f"{request_type.__name__}OnWire", fields, bases=(Request,), frozen=True, module=request_type.__module__
+    )
+    return msgspec.json.Decoder(strict)
 
 
 def decode_response(operation: Operation, body: bytes, max_depth: int) -> Response:
@@ -97,7 +138,7 @@ def decode_response(operation: Operation, body: bytes, max_depth: int) -> Respon
     check_depth(body, max_depth)
     try:
         response: Response = _response_decoder(operation.response_type).decode(body or b"{}")
-    except (msgspec.DecodeError, RecursionError) as exc:
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:  # bad UTF-8 in a string
         raise RemoteProtocolError(f"malformed {operation.name} response body: {exc}") from exc
     return response
 
@@ -113,7 +154,7 @@ def decode_error_body(body: bytes, max_depth: int) -> tuple[str | None, str | No
     try:
         check_depth(body, max_depth)
         document = msgspec.json.decode(body)
-    except (msgspec.DecodeError, RecursionError, LimitExceeded):
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError, LimitExceeded):
         return None, None, None
     if not isinstance(document, dict):
         return None, None, None

@@ -30,6 +30,8 @@ class PostMessageRequest(Request, frozen=True):
     core has no clock.
     """
 
+    __wire_required__ = frozenset({"message_type"})
+
     body: str
     destination_id: Int64
     destination_type: DestinationType

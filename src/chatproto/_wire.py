@@ -8,7 +8,8 @@ sent as numeric strings (``"clientReset": "0"`` in the reference example) are
 accepted (msgspec's non-strict mode).
 """
 
-from typing import Annotated, Protocol, cast
+import re
+from typing import Annotated, ClassVar, Protocol, cast
 
 import msgspec
 
@@ -30,6 +31,10 @@ ServerTime = int | str
 class Request(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
     """Base of every agent API request body.  Unset optional fields are omitted."""
 
+    #: Fields the reference requires on the wire although the model gives
+    #: them a default; a server refuses a body without them.
+    __wire_required__: ClassVar[frozenset[str]] = frozenset()
+
 
 class Response(msgspec.Struct, frozen=True, rename="camel"):
     """Base of every agent API response body; decoded tolerantly."""
@@ -43,16 +48,20 @@ class ChatSystemError(Response, frozen=True):
     type: str | None = None
 
 
+_INT64_TEXT = re.compile(r"-?[0-9]{1,19}")
+
+
 def parse_number_twin(text: str | None) -> int | None:
     """The int64 a ``...String`` twin spells (``"47"``), or None when it spells none."""
     if text is None:
         return None
+    # A full match of at most 19 ASCII digits: ``lstrip("-")`` let "--5" through
+    # to int(), and int() refuses over 4300 digits; both raised, not None.
     stripped = text.strip()
-    if stripped.isascii() and stripped.lstrip("-").isdigit():
-        value = int(stripped)
-        if -(2**63) <= value < 2**63:
-            return value
-    return None
+    if _INT64_TEXT.fullmatch(stripped) is None:
+        return None
+    value = int(stripped)
+    return value if -(2**63) <= value < 2**63 else None
 
 
 def fill_number_twins(response: "NumberTwins") -> None:

@@ -237,3 +237,28 @@ def test_invalid_requests_of_other_operations_name_the_field(request_: cp.Reques
     with pytest.raises(cp.LocalProtocolError, match=field):
         client.send(request_)
     assert client.can_reuse
+
+
+def test_a_server_requires_message_type_although_the_model_defaults_it() -> None:
+    # The reference marks messageType required; the model defaults it to TEXT
+    # only for the caller's convenience, and always sends it.
+    server = cp.ServerConnection()
+    body = b'{"body":"x","destinationId":1,"destinationType":"ENGAGEMENT"}'
+    server.receive_data(
+        b"POST /engagement/api/agent/s/v1/postMessage HTTP/1.1\r\nHost: h\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    event = server.next_event()
+    assert isinstance(event, cp.InvalidRequest)
+    assert (event.status, event.code) == (400, "INVALID_FIELD")
+    assert "messageType" in event.message
+    server.send_error(event.status, event.code, event.message)
+    with_type = body[:-1] + b',"messageType":"TEXT"}'
+    server.receive_data(
+        b"POST /engagement/api/agent/s/v1/postMessage HTTP/1.1\r\nHost: h\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(with_type), with_type)
+    )
+    accepted = server.next_event()
+    assert isinstance(accepted, cp.RequestReceived)
+    assert type(accepted.request) is cp.PostMessageRequest
+    assert accepted.request == cp.PostMessageRequest("x", 1, cp.DestinationType.ENGAGEMENT)
