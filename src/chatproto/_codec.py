@@ -97,6 +97,7 @@ def decode_request(operation: Operation, body: bytes, max_depth: int) -> Request
     check_depth(body, max_depth)
     request_type = operation.request_type
     try:
+        _check_utf8(body)
         request: Request = _server_validator(request_type).decode(body)
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:  # bad UTF-8 in a string
         raise RemoteProtocolError(f"invalid {operation.name} request body: {exc}") from exc
@@ -117,10 +118,10 @@ def _server_validator(request_type: type[Request]) -> msgspec.json.Decoder[Any]:
     for field in msgspec.structs.fields(request_type):
         if field.name in required or field.required:
             fields.append((field.name, field.type))
-        elif field.default_factory is not msgspec.NODEFAULT:
-            fields.append((field.name, field.type, msgspec.field(default_factory=field.default_factory)))
         else:
-            fields.append((field.name, field.type, field.default))
+            factory = field.default_factory
+            default = field.default if factory is msgspec.NODEFAULT else msgspec.field(default_factory=factory)
+            fields.append((field.name, field.type, default))
     strict = msgspec.defstruct(
         f"{request_type.__name__}OnWire", fields, bases=(Request,), frozen=True, module=request_type.__module__
     )
@@ -137,10 +138,21 @@ def decode_response(operation: Operation, body: bytes, max_depth: int) -> Respon
     """
     check_depth(body, max_depth)
     try:
+        _check_utf8(body)
         response: Response = _response_decoder(operation.response_type).decode(body or b"{}")
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:  # bad UTF-8 in a string
         raise RemoteProtocolError(f"malformed {operation.name} response body: {exc}") from exc
     return response
+
+
+def _check_utf8(body: bytes) -> None:
+    """Raise UnicodeDecodeError unless ``body`` is UTF-8, as JSON text must be (RFC 8259 section 8.1).
+
+    msgspec checks the strings it decodes, but skips unknown fields without
+    looking inside their strings, so invalid UTF-8 there would pass.
+    """
+    if not body.isascii():  # the common case costs one pass, with no copy
+        body.decode("utf-8")
 
 
 def decode_error_body(body: bytes, max_depth: int) -> tuple[str | None, str | None, ChatSystemError | None]:

@@ -128,6 +128,16 @@ class HTTPRequestReceived(msgspec.Struct, frozen=True):
     headers: tuple[tuple[str, str], ...]
     body: bytes
 
+    def __repr__(self) -> str:
+        # A session id or a token is a secret on any path: never shown whole.
+        headers = tuple((name, redact(value) if name in _SECRET_HEADERS else value) for name, value in self.headers)
+        return (
+            f"HTTPRequestReceived(method={self.method!r}, path={self.path!r}, query={self.query!r}, "
+            f"headers={headers!r}, body={self.body!r})"
+        )
+
+
+_SECRET_HEADERS = frozenset({"authorization", "x-jsessionid"})
 
 #: What `ClientConnection.next_event` returns.
 ClientEvent = ResponseReceived | ErrorReceived | ConnectionClosed

@@ -24,7 +24,18 @@ Message = tuple[h11.Request | h11.Response, bytes]
 class MessageReader:
     """Pulls whole messages (head and body) out of an `h11.Connection`."""
 
-    __slots__ = ("_body_bytes", "_chunks", "_eof", "_fed", "_framing_start", "_h11", "_head", "_limits", "_what")
+    __slots__ = (
+        "_body_bytes",
+        "_chunks",
+        "_eof",
+        "_fed",
+        "_framing_start",
+        "_h11",
+        "_head",
+        "_lead",
+        "_limits",
+        "_what",
+    )
 
     def __init__(self, connection: h11.Connection, limits: Limits, what: str) -> None:
         self._h11 = connection
@@ -38,6 +49,9 @@ class MessageReader:
         # Bytes of the message consumed up to the end of its head when its body
         # is chunked, else -1: the chunk framing after it is measured from there.
         self._framing_start = -1
+        # The first byte of the head being read, -1 until it arrives: h11
+        # refuses a head that starts below 0x21 as soon as that byte arrives.
+        self._lead = -1
 
     @property
     def eof(self) -> bool:
@@ -54,8 +68,11 @@ class MessageReader:
                 raise RemoteProtocolError(f"{len(data)} bytes received after the end of the stream")
             return
         if data:
-            self._fed += len(data)
-            self._h11.receive_data(bytes(data))
+            chunk = bytes(data)
+            if self._lead < 0:
+                self._lead = chunk[0]
+            self._fed += len(chunk)
+            self._h11.receive_data(chunk)
         else:
             self._eof = True
             self._h11.receive_data(b"")
@@ -71,6 +88,7 @@ class MessageReader:
         self._chunks = []
         self._body_bytes = 0
         self._framing_start = -1
+        self._lead = self.buffered()[0] if already_buffered else -1
 
     def next_message(self) -> Message | h11.ConnectionClosed | None:
         """The next complete message, `h11.ConnectionClosed`, or None for "need data".
@@ -111,12 +129,15 @@ class MessageReader:
                     self._framing_start = self._fed - len(self.buffered())
             elif kind is h11.InformationalResponse:
                 self._check_head_bytes()
-            elif event is h11.NEED_DATA:
-                self._check_incomplete()
-                return None
+                rest = self.buffered()  # rare enough to copy: the next head starts here
+                self._lead = rest[0] if rest else -1
             elif kind is h11.ConnectionClosed:
                 return event  # type: ignore[return-value]
-            else:  # h11.PAUSED: a message is complete and not yet answered.
+            else:
+                # NEED_DATA.  (h11.PAUSED never comes: each call returns at the
+                # end of a message, and neither role reads again before both
+                # sides are DONE and the cycle restarted, or one must close.)
+                self._check_incomplete()
                 return None
 
     def _check_head_bytes(self) -> None:
@@ -184,4 +205,12 @@ class MessageReader:
             # when the same bytes arrive one at a time before the close.
             self._check_incomplete()
             return PeerClosedEarly(f"the peer closed the connection before the {self._what} was complete")
+        # h11 finds a head or chunk line malformed only once it is complete;
+        # byte by byte, one over the limit would have failed the limit first
+        # (unless its first byte was already refused, as h11 does below 0x21).
+        if self._head is None:
+            if self._lead >= 0x21:
+                self._check_head_bytes()
+        elif self._framing_start >= 0:
+            self._check_framing(self._fed - len(self.buffered()) - self._framing_start - self._body_bytes)
         return RemoteProtocolError(f"malformed {self._what}: {text}", error_status_hint=exc.error_status_hint)

@@ -58,7 +58,7 @@ class ServerConnection:
         limits: bounds on what the client may send.
     """
 
-    __slots__ = ("_awaiting_response", "_error", "_h11", "_limits", "_reader")
+    __slots__ = ("_awaiting_response", "_error", "_h11", "_head_only", "_limits", "_reader")
 
     def __init__(self, *, limits: Limits = DEFAULT_LIMITS) -> None:
         if not isinstance(limits, Limits):
@@ -67,6 +67,8 @@ class ServerConnection:
         self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.max_header_bytes)
         self._reader = MessageReader(self._h11, limits, "request")
         self._awaiting_response = False
+        # The request awaiting its response is a HEAD: its response has no body.
+        self._head_only = False
         self._error: str | None = None
 
     @property
@@ -112,6 +114,7 @@ class ServerConnection:
             return CONNECTION_CLOSED
         head, body = message  # type: ignore[misc]
         self._awaiting_response = True
+        self._head_only = head.method == b"HEAD"  # type: ignore[union-attr]
         return self._classify(head, body)  # type: ignore[arg-type]
 
     def _classify(self, head: h11.Request, body: bytes) -> ServerEvent:
@@ -211,9 +214,17 @@ class ServerConnection:
         else:
             try:
                 payload = encode(body)
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, RecursionError) as exc:
                 raise LocalProtocolError(f"response body cannot be encoded: {exc}") from exc
-        header_list = [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(payload)))]
+        if status in (204, 304):
+            # These have no body (RFC 9110 15.3.5, 15.4.5), and a 204 no
+            # Content-Length (8.6).  Refused before h11 sends the head, else
+            # h11 would fail on the body with the connection half answered.
+            if payload:
+                raise LocalProtocolError(f"a {status} response cannot carry a body")
+            header_list = [("Content-Type", JSON_CONTENT_TYPE)]
+        else:
+            header_list = [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(payload)))]
         header_list.extend(headers)
         if close:
             header_list.append(("Connection", "close"))
@@ -221,11 +232,13 @@ class ServerConnection:
         try:
             data = conn.send(h11.Response(status_code=status, headers=header_list, reason=_REASONS.get(status, b"")))
             assert data is not None
-            data += conn.send(h11.Data(data=payload)) or b""
+            if not self._head_only:  # h11 refuses a body after HEAD (Content-Length still says its size)
+                data += conn.send(h11.Data(data=payload)) or b""
             data += conn.send(h11.EndOfMessage()) or b""
         except h11.LocalProtocolError as exc:
             raise LocalProtocolError(f"cannot send this response: {exc}") from exc
         self._awaiting_response = False
+        self._head_only = False
         if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
             conn.start_next_cycle()
             self._reader.begin(len(self._reader.buffered()))

@@ -176,7 +176,10 @@ class AgentSession:
             if self._last_seq >= _MAX_SEQUENCE_NUMBER:
                 raise LocalProtocolError("sequence numbers are exhausted (the last one was 2**63-1)")
             return self._last_seq + 1
-        if type(explicit) is int and explicit <= self._last_seq:
+        # isinstance, not type(): an int subclass (an IntEnum, say) is an int on
+        # the wire, and once slipped past this check and numbered backwards.
+        # A bool is left to validation, which names the field.
+        if isinstance(explicit, int) and not isinstance(explicit, bool) and explicit <= self._last_seq:
             raise LocalProtocolError(
                 f"sequenceNumber {explicit} must be above the last one handed out ({self._last_seq})"
             )
@@ -184,4 +187,4 @@ class AgentSession:
 
     def commit_sequence_number(self, number: int) -> None:
         """Record ``number`` as used: the next one handed out is above it."""
-        self._last_seq = number
+        self._last_seq = int(number)  # a plain int, whatever int subclass the caller used
