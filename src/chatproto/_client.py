@@ -127,20 +127,23 @@ class ClientConnection:
         body = encode_request(operation, request)
         session.commit_sequence_number(number)
 
-        target, headers, body = _frame(session, operation, body)
+        target, leading, trailing = session.request_head(operation)
+        if operation.method == "GET":
+            target, headers, body = _query_input(target, leading + trailing, body)
+        else:
+            headers = [*leading, (b"Content-Length", b"%d" % len(body)), *trailing]
         conn = self._h11
         if conn.our_state is h11.DONE:
             conn.start_next_cycle()
         # Nothing is buffered: bytes that arrive while idle fail the connection.
         self._reader.begin(0)
-        head = conn.send(h11.Request(method=operation.method, target=target, headers=headers))
-        framed_body = conn.send(h11.Data(data=body))
-        tail = conn.send(h11.EndOfMessage())
+        data: bytes = conn.send(h11.Request(method=operation.method, target=target, headers=headers))
+        data += conn.send(h11.Data(data=body))
+        data += conn.send(h11.EndOfMessage())
         self._pending = request
         self._operation = operation
         self._state = ConnectionState.AWAITING_RESPONSE
-        # h11 returns bytes (never None) for these three events.
-        return head + framed_body + tail
+        return data
 
     def send_failed(self) -> None:
         """Tell the connection that the bytes from `send` were not all written.
@@ -220,10 +223,18 @@ class ClientConnection:
         self._pending = None
         self._operation = None
         conn = self._h11
-        if conn.our_state is h11.DONE and conn.their_state is h11.DONE and not self._reader.buffered():
+        if (
+            type(event) is ResponseReceived
+            and conn.our_state is h11.DONE
+            and conn.their_state is h11.DONE
+            and not self._reader.buffered()
+        ):
             self._state = ConnectionState.IDLE
         else:
-            # Connection: close, HTTP/1.0, or bytes beyond the response.
+            # Connection: close, HTTP/1.0, bytes beyond the response, or an
+            # error answer: after an error the server's state for this
+            # connection is unknown, and a fresh connection costs little next
+            # to a request sent into it.
             self._state = ConnectionState.MUST_CLOSE
         return event
 
@@ -250,11 +261,9 @@ class ClientConnection:
             self._error = message
 
 
-def _frame(session: AgentSession, operation: Operation, body: bytes) -> tuple[str, list[tuple[bytes, bytes]], bytes]:
-    """The request target, the headers in their documented order, and the body to send."""
-    target, leading, trailing = session.request_head(operation)
-    if operation.method == "GET":
-        # The input travels URL-encoded in the query, and a GET has no body.
-        separator = "&" if "?" in target else "?"
-        return f"{target}{separator}{QUERY_INPUT_PARAMETER}={quote(body, safe='')}", [*leading, *trailing], b""
-    return target, [*leading, (b"Content-Length", b"%d" % len(body)), *trailing], body
+def _query_input(
+    target: str, headers: tuple[tuple[bytes, bytes], ...], body: bytes
+) -> tuple[str, list[tuple[bytes, bytes]], bytes]:
+    """A GET's input travels URL-encoded in the query, and a GET has no body."""
+    separator = "&" if "?" in target else "?"
+    return f"{target}{separator}{QUERY_INPUT_PARAMETER}={quote(body, safe='')}", list(headers), b""

@@ -21,7 +21,8 @@ def ok(response: cp.PostMessageResponse) -> list[object]:
 def error(
     status: int, code: str | None, message: str | None, system_error: cp.ChatSystemError | None = None
 ) -> list[object]:
-    return [cp.ErrorReceived(SENT, status, code, message, system_error), cp.ConnectionState.IDLE]
+    # An error answer ends the connection's use: its state at the server is unknown.
+    return [cp.ErrorReceived(SENT, status, code, message, system_error), cp.ConnectionState.MUST_CLOSE]
 
 
 REMOTE_ERROR = [("raised", cp.RemoteProtocolError), cp.ConnectionState.ERROR]
@@ -251,16 +252,17 @@ def test_a_403_expires_the_session_and_the_next_send_is_refused() -> None:
     assert isinstance(event, cp.ErrorReceived)
     assert (event.status, event.code) == (403, "ACCESS_DENIED")
     assert session.expired
-    assert conn.state is cp.ConnectionState.IDLE  # the connection itself is fine
-    for connection in (conn, other):
-        with pytest.raises(cp.LocalProtocolError, match="expired"):
-            connection.send(simple_request())
+    assert conn.state is cp.ConnectionState.MUST_CLOSE  # an error answer ends the connection's use
+    with pytest.raises(cp.LocalProtocolError, match="cannot carry another request"):
+        conn.send(simple_request())
+    with pytest.raises(cp.LocalProtocolError, match="expired"):
+        other.send(simple_request())
     assert session.last_sequence_number == 1  # the refused sends used no number
-    assert conn.state is cp.ConnectionState.IDLE
+    assert other.state is cp.ConnectionState.IDLE
 
     session.renew("node02newsession")
     assert not session.expired
-    data = conn.send(simple_request())
+    data = other.send(simple_request())
     assert b"\r\nX-JSESSIONID: node02newsession\r\n" in data
     assert b'"sequenceNumber":2' in data  # the numbering continues
 
@@ -273,7 +275,8 @@ def test_other_errors_leave_the_session_live(status: int) -> None:
     conn.receive_data(http_response(status, b"{}"))
     assert isinstance(conn.next_event(), cp.ErrorReceived)
     assert not session.expired
-    conn.send(simple_request())
+    assert not conn.can_reuse  # the connection is done, the session is not
+    cp.ClientConnection(session).send(simple_request())
 
 
 # --- sequence numbers in responses -----------------------------------------

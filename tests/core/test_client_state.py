@@ -170,21 +170,38 @@ def test_send_failed_keeps_the_first_error() -> None:
 def test_keep_alive_carries_many_exchanges_on_one_connection() -> None:
     session = make_session()
     conn = cp.ClientConnection(session)
-    statuses = [200, 400, 200, 500, 404, 200]
-    for number, status in enumerate(statuses, start=1):
+    for number in range(1, 7):
         data = conn.send(simple_request())
         assert b'"sequenceNumber":%d' % number in data
         assert conn.next_event() is cp.NEED_DATA
         # The answer arrives split in two, as it may from a socket.
-        answer = http_response(status, b'{"sequenceNumber": %d}' % number if status == 200 else b"{}")
+        answer = http_response(200, b'{"sequenceNumber": %d}' % number)
         conn.receive_data(answer[:7])
         assert conn.next_event() is cp.NEED_DATA
         conn.receive_data(answer[7:])
         event = conn.next_event()
-        assert isinstance(event, cp.ResponseReceived if status == 200 else cp.ErrorReceived)
+        assert isinstance(event, cp.ResponseReceived)
         assert event.request.sequence_number == number  # type: ignore[attr-defined]
         assert conn.state is State.IDLE
         assert conn.can_reuse
+    conn.receive_data(b"")
+    assert conn.next_event() == cp.ConnectionClosed()
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 409, 500, 302])
+def test_an_error_answer_ends_the_connections_use(status: int) -> None:
+    # The architecture: can_reuse is false after an error.  The server's state
+    # for the connection is unknown; adapters open a fresh one.
+    session = make_session()
+    conn = cp.ClientConnection(session)
+    conn.send(simple_request())
+    conn.receive_data(http_response(status, b"{}"))
+    assert isinstance(conn.next_event(), cp.ErrorReceived)
+    assert conn.state is State.MUST_CLOSE
+    assert not conn.can_reuse
+    with pytest.raises(cp.LocalProtocolError, match="cannot carry another request"):
+        conn.send(simple_request())
+    assert conn.next_event() is cp.NEED_DATA
     conn.receive_data(b"")
     assert conn.next_event() == cp.ConnectionClosed()
 

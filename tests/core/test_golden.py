@@ -203,7 +203,7 @@ def test_a_chat_system_error_in_a_200_is_an_error_event() -> None:
     error = cp.ChatSystemError("UNDEFINED_CONDITION", "The core server produced a null result.", "ERROR")
     assert record == [
         cp.ErrorReceived(request, 200, "UNDEFINED_CONDITION", "The core server produced a null result.", error),
-        cp.ConnectionState.IDLE,
+        cp.ConnectionState.MUST_CLOSE,
     ]
 
 
@@ -241,7 +241,7 @@ def test_iso_times_unknown_fields_nulls_and_string_twins() -> None:
 def test_golden_error_responses(name: str, status: int, code: str | None, message: str | None) -> None:
     request = reference_request()
     record = client_outcome_with_trailing(golden(name), request=request)
-    assert record == [cp.ErrorReceived(request, status, code, message, None), cp.ConnectionState.IDLE]
+    assert record == [cp.ErrorReceived(request, status, code, message, None), cp.ConnectionState.MUST_CLOSE]
 
 
 def test_a_connection_that_sent_the_reference_request_is_awaiting_it() -> None:

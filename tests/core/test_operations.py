@@ -93,6 +93,8 @@ def test_each_operation_reads_a_chat_system_error_and_a_mismatch(operation: cp.O
     event = client.next_event()
     assert isinstance(event, cp.ErrorReceived)
     assert (event.status, event.code, event.message) == (200, "E", "t")
+    assert not client.can_reuse
+    client = cp.ClientConnection(client.session)
     client.send(minimal_request(operation))
     client.receive_data(http_response(200, b'{"sequenceNumberString": "99"}'))
     with pytest.raises(cp.SequenceMismatch):

@@ -518,4 +518,4 @@ def test_a_response_that_has_no_body_is_sent_without_one(status: int) -> None:
     client.send(simple_request())
     client.receive_data(answer)
     assert client.next_event() == cp.ErrorReceived(simple_request(sequence_number=1), status, None, None)
-    assert client.can_reuse
+    assert client.state is cp.ConnectionState.MUST_CLOSE  # not a 200: an error answer

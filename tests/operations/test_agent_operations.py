@@ -155,6 +155,8 @@ def test_renewing_revives_an_expired_session_and_rebuilds_its_headers() -> None:
     assert isinstance(event, cp.ErrorReceived)
     assert event.status == 403
     assert session.expired
+    assert not client.can_reuse
+    client = cp.ClientConnection(session)
     with pytest.raises(cp.LocalProtocolError, match="expired"):
         client.send(cp.GetMessagesRequest())
     session.renew("node01fresh")
