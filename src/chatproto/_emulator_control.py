@@ -128,7 +128,7 @@ def _decode(body: bytes, kind: type[_T], route: str) -> _T:
         decoded: _T = _DECODERS[kind].decode(body or b"{}")
     except LimitExceeded as exc:
         raise EmulatorError(400, "BAD_REQUEST", f"invalid /emulator/{route} body: {exc}") from exc
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # a body that is not UTF-8
         raise EmulatorError(400, "INVALID_FIELD", f"invalid /emulator/{route} body: {exc}") from exc
     return decoded
 

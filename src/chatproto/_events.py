@@ -93,8 +93,12 @@ class RequestReceived(msgspec.Struct, frozen=True):
 class InvalidRequest(msgspec.Struct, frozen=True):
     """Server role: a request under the agent API's path that cannot be served.
 
-    The server should answer it with `ServerConnection.send_error` using these
-    fields; the connection stays usable.
+    An unknown site or operation (404), a wrong method (405), and a 400 for a
+    bad pool, a wrong Content-Type, a body that does not validate, or an
+    ``X-AID``, ``X-JSESSIONID`` or ``Authorization`` header that is repeated or
+    holds characters a client could not have sent.  The server should answer
+    it with `ServerConnection.send_error` using these fields; the connection
+    stays usable.
 
     Attributes:
         status: the status to answer with (400, 404 or 405).

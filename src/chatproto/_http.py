@@ -12,6 +12,8 @@ number whether the head arrived whole or one byte at a time.
 
 from __future__ import annotations
 
+import re
+
 import h11
 
 from ._errors import LimitExceeded, PeerClosedEarly, RemoteProtocolError
@@ -19,6 +21,12 @@ from ._limits import Limits
 
 #: A complete message: its head event and its whole body.
 Message = tuple[h11.Request | h11.Response, bytes]
+
+# The first of: the end of the head, as h11 finds it (a blank line, bare LF
+# line endings included), or a line that starts with whitespace, continuing
+# the one before it (obs-fold).  One search finds both.
+_HEAD_END_OR_FOLD = re.compile(rb"\n(?:\r?\n|[ \t])")
+_CONTENT_LENGTH_LINE = re.compile(rb"\ncontent-length:([^\n]*)", re.IGNORECASE)
 
 
 class MessageReader:
@@ -32,6 +40,9 @@ class MessageReader:
         "_framing_start",
         "_h11",
         "_head",
+        "_head_from",
+        "_head_parts",
+        "_head_size",
         "_lead",
         "_limits",
         "_what",
@@ -52,10 +63,23 @@ class MessageReader:
         # The first byte of the head being read, -1 until it arrives: h11
         # refuses a head that starts below 0x21 as soon as that byte arrives.
         self._lead = -1
+        # The chunks received until the head is parsed (past max_header_bytes
+        # no more are kept), for what h11 hides once it has parsed them:
+        # folded lines and repeated Content-Length fields.  References, not
+        # copies: a head that arrives in one read costs nothing here.  The
+        # head being read starts at _head_from (after any informational heads).
+        self._head_parts: list[bytes] = []
+        self._head_size = 0
+        self._head_from = 0
 
     @property
     def eof(self) -> bool:
         return self._eof
+
+    @property
+    def fed(self) -> int:
+        """Bytes received since the current message began (its own, and any after it)."""
+        return self._fed
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         """Buffer ``data``; ``b""`` marks the end of the stream (idempotent).
@@ -71,6 +95,9 @@ class MessageReader:
             chunk = bytes(data)
             if self._lead < 0:
                 self._lead = chunk[0]
+            if self._head is None and self._head_size <= self._limits.max_header_bytes:
+                self._head_parts.append(chunk)
+                self._head_size += len(chunk)
             self._fed += len(chunk)
             self._h11.receive_data(chunk)
         else:
@@ -88,7 +115,11 @@ class MessageReader:
         self._chunks = []
         self._body_bytes = 0
         self._framing_start = -1
-        self._lead = self.buffered()[0] if already_buffered else -1
+        rest = self.buffered() if already_buffered else b""
+        self._lead = rest[0] if rest else -1
+        self._head_parts = [rest] if rest else []
+        self._head_size = len(rest)
+        self._head_from = 0
 
     def next_message(self) -> Message | h11.ConnectionClosed | None:
         """The next complete message, `h11.ConnectionClosed`, or None for "need data".
@@ -103,7 +134,8 @@ class MessageReader:
             try:
                 event = self._h11.next_event()
             except h11.RemoteProtocolError as exc:
-                raise self._translate(exc) from exc
+                # Chained as the cause, h11's error would carry the line it quotes.
+                raise self._translate(exc) from h11.RemoteProtocolError(_words_of(exc), exc.error_status_hint)
             kind = type(event)
             if kind is h11.Data:
                 self._body_bytes += len(event.data)  # type: ignore[union-attr]
@@ -129,6 +161,7 @@ class MessageReader:
                     self._framing_start = self._fed - len(self.buffered())
             elif kind is h11.InformationalResponse:
                 self._check_head_bytes()
+                self._check_head_syntax(False, final=False)
                 rest = self.buffered()  # rare enough to copy: the next head starts here
                 self._lead = rest[0] if rest else -1
             elif kind is h11.ConnectionClosed:
@@ -170,15 +203,45 @@ class MessageReader:
         if framing > limit:
             raise LimitExceeded(f"max_header_bytes ({self._what} chunk framing)", limit, framing, error_status_hint=431)
 
+    def _check_head_syntax(self, has_length: bool, *, final: bool = True) -> None:
+        """Refuse what h11 accepts but a strict reader must not (the head h11
+        just parsed ends at the first blank line after ``_head_from``).
+
+        - Obsolete line folding (RFC 9112 section 5.2): senders must not
+          fold, and the unfolded value depends on the parser.
+        - Content-Length repeated, or as a list (``5, 5``), even with equal
+          values (RFC 9110 section 8.6 lets a recipient refuse them): two
+          parsers could frame the body differently.
+        """
+        parts = self._head_parts
+        raw = parts[0] if len(parts) == 1 else b"".join(parts)
+        if final:
+            self._head_parts = []  # keep no reference to the body
+        else:
+            self._head_parts = [raw]
+        start = self._head_from
+        found = _HEAD_END_OR_FOLD.search(raw, start)
+        assert found is not None  # the head is complete, and within max_header_bytes
+        end = self._head_from = found.end()
+        if raw[end - 1] in b" \t":
+            raise RemoteProtocolError(f"malformed {self._what}: obsolete line folding in the head")
+        if has_length:
+            values = _CONTENT_LENGTH_LINE.findall(raw, start, end)
+            if len(values) > 1 or b"," in values[0]:
+                raise RemoteProtocolError(f"malformed {self._what}: Content-Length given more than once")
+
     def _check_declared_length(self, head: h11.Request | h11.Response) -> bool:
-        """Refuse a declared Content-Length over the limit; return whether the body is chunked."""
+        """Refuse a declared Content-Length over the limit, or with Transfer-Encoding;
+        return whether the body is chunked."""
         chunked = False
+        has_length = False
         limit = self._limits.max_body_bytes
         # raw_items() is a plain list; iterating the Headers sequence itself
         # costs twice as much on every response.
         for name, value in head.headers.raw_items():
             lowered = name.lower()
             if lowered == b"content-length":
+                has_length = True
                 declared = int(value)  # h11 has checked it is digits, and only one value
                 if declared > limit:
                     raise LimitExceeded(
@@ -186,6 +249,11 @@ class MessageReader:
                     )
             elif lowered == b"transfer-encoding":
                 chunked = True  # h11 accepts no other transfer coding
+        if chunked and has_length:
+            # RFC 9112 section 6.1: a sender must not send both; h11 lets
+            # Transfer-Encoding win, a smuggling vector between parsers.
+            raise RemoteProtocolError(f"malformed {self._what}: both Content-Length and Transfer-Encoding")
+        self._check_head_syntax(has_length)
         return chunked
 
     def _translate(self, exc: h11.RemoteProtocolError) -> RemoteProtocolError:
@@ -213,4 +281,10 @@ class MessageReader:
                 self._check_head_bytes()
         elif self._framing_start >= 0:
             self._check_framing(self._fed - len(self.buffered()) - self._framing_start - self._body_bytes)
-        return RemoteProtocolError(f"malformed {self._what}: {text}", error_status_hint=exc.error_status_hint)
+        return RemoteProtocolError(f"malformed {self._what}: {_words_of(exc)}", error_status_hint=exc.error_status_hint)
+
+
+def _words_of(exc: h11.RemoteProtocolError) -> str:
+    """h11's message without the line it quotes, which may hold a bearer token or a
+    session id (an Authorization line with a stray byte, say)."""
+    return str(exc).partition(": bytearray(")[0]

@@ -18,7 +18,10 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
 
     Attributes:
         max_header_bytes: bytes of one message head (request or status line
-            plus headers), and of the informational heads before it.
+            plus headers), and of the informational heads before it; also
+            the framing of a chunked body (chunk-size lines, extensions,
+            trailers), which is head-like data a peer could otherwise
+            stretch without end.
         max_body_bytes: bytes of one body, declared (``Content-Length``) or
             counted (chunked, or delimited by the end of the stream).
         max_json_depth: nesting of arrays and objects in a body.

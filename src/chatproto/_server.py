@@ -32,7 +32,7 @@ from ._events import (
     ServerEvent,
 )
 from ._http import MessageReader
-from ._identity import check_pool, check_site
+from ._identity import check_header_id, check_pool, check_site, check_token
 from ._limits import DEFAULT_LIMITS, Limits
 from ._operations import AGENT_PATH_PREFIX, API_VERSION, OPERATIONS, QUERY_INPUT_PARAMETER
 
@@ -80,14 +80,29 @@ class ServerConnection:
         """Buffer bytes from the client; ``b""`` means the client ended the stream.
 
         Raises:
-            RemoteProtocolError: data after the end of the stream; the
-                connection has failed, and `next_event` raises from now on.
+            RemoteProtocolError: data after the end of the stream, or
+                `LimitExceeded`: more pipelined bytes than one more request of
+                the largest size while a response is awaited.  The connection
+                has failed, and `next_event` raises from now on.
         """
         try:
             self._reader.feed(data)
+            if self._awaiting_response:
+                self._check_pipelined()
         except RemoteProtocolError as exc:
             self._error = str(exc)
             raise
+
+    def _check_pipelined(self) -> None:
+        # Nothing is parsed while a response is awaited, so a client that
+        # pipelines without waiting (to an adapter that keeps reading) would
+        # make h11's buffer grow without bound.  The message being answered
+        # is at most one head, its chunk framing and one body; allow as much
+        # again for the next request, and no more.
+        limits = self._limits
+        bound = 2 * (2 * limits.max_header_bytes + limits.max_body_bytes)
+        if self._reader.fed > bound:
+            raise LimitExceeded("pipelined bytes while a response is awaited", bound, self._reader.fed)
 
     def next_event(self) -> ServerEvent | NeedData:
         """The next request, `NEED_DATA`, or `ConnectionClosed`.
@@ -145,11 +160,16 @@ class ServerConnection:
         parameters = parse_qs(query)
         pool_values = parameters.get("pool")
         pool = None
-        if pool_values:
-            try:
+        try:
+            if pool_values:
                 pool = check_pool(pool_values[0])
-            except LocalProtocolError as exc:
-                return InvalidRequest(400, "BAD_REQUEST", str(exc), operation, site)
+            # The identity headers are held to what a client may send (and to
+            # one each: with two, which one counts would depend on the parser).
+            agent_id = _identity_header(head, b"x-aid")
+            session_id = _identity_header(head, b"x-jsessionid")
+            token = _bearer_token(_identity_header(head, b"authorization"))
+        except LocalProtocolError as exc:
+            return InvalidRequest(400, "BAD_REQUEST", str(exc), operation, site)
 
         if operation.method == "GET":
             # A GET's input is URL-encoded JSON in the query, not a body.
@@ -167,19 +187,7 @@ class ServerConnection:
         except RemoteProtocolError as exc:
             return InvalidRequest(400, "INVALID_FIELD", str(exc), operation, site)
 
-        authorization = _header_text(headers.get(b"authorization"))
-        token = None
-        if authorization is not None and authorization[:7].lower() == "bearer ":
-            token = authorization[7:].strip() or None
-        return RequestReceived(
-            operation,
-            site,
-            pool,
-            _header_text(headers.get(b"x-aid")),
-            _header_text(headers.get(b"x-jsessionid")),
-            token,
-            request,
-        )
+        return RequestReceived(operation, site, pool, agent_id, session_id, token, request)
 
     def send_response(
         self,
@@ -263,5 +271,27 @@ class _ErrorBody(msgspec.Struct, rename="camel"):
     message: str
 
 
-def _header_text(value: bytes | None) -> str | None:
-    return None if value is None else value.decode("latin-1")
+def _identity_header(head: h11.Request, name: bytes) -> str | None:
+    """The one value of header ``name``, checked as the client side checks it; None if absent.
+
+    Raises:
+        LocalProtocolError: the header is repeated, or holds a character a
+            client may not send (the message names it, never the value).
+    """
+    values = [value for field, value in head.headers if field == name]
+    if not values:
+        return None
+    field_name = name.decode("ascii")
+    if len(values) > 1:
+        raise LocalProtocolError(f"{field_name} given more than once")
+    text = values[0].decode("latin-1")
+    # An empty value names no session: the application answers it as unknown.
+    return text if name == b"authorization" or not text else check_header_id(field_name, text)
+
+
+def _bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header; None for none or another scheme."""
+    if authorization is None or authorization[:7].lower() != "bearer ":
+        return None
+    token = authorization[7:].strip()
+    return check_token(token) if token else None
