@@ -136,9 +136,13 @@ def decode_response(operation: Operation, body: bytes, max_depth: int) -> Respon
         RemoteProtocolError: the body does not decode; the message holds the
             JSON path of the bad value.
     """
-    check_depth(body, max_depth)
+    # The fast paths of check_depth and _check_utf8, inline: every response
+    # comes through here, and a call costs as much as either check.
+    if body.count(b"[") + body.count(b"{") > max_depth:
+        check_depth(body, max_depth)
     try:
-        _check_utf8(body)
+        if not body.isascii():
+            _check_utf8(body)
         response: Response = _response_decoder(operation.response_type).decode(body or b"{}")
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:  # bad UTF-8 in a string
         raise RemoteProtocolError(f"malformed {operation.name} response body: {exc}") from exc

@@ -1,5 +1,7 @@
 """postMessage: the wire models, exactly as the reference page documents them."""
 
+import itertools
+
 import msgspec
 
 from ._enums import DestinationType, MessageType, Visibility
@@ -15,11 +17,11 @@ from ._wire import (
     fill_number_twins,
 )
 
-
-def _text() -> MessageType:
-    # A factory rather than a plain default: ``omit_defaults`` drops fields
-    # equal to their default, and ``messageType`` is required on the wire.
-    return MessageType.TEXT
+# A factory rather than a plain default: ``omit_defaults`` drops fields equal
+# to their default, and ``messageType`` is required on the wire.  A C callable
+# (an endless iterator's __next__) rather than a function: it runs on every
+# construction of a request.
+_text = itertools.repeat(MessageType.TEXT).__next__
 
 
 class PostMessageRequest(Request, frozen=True):
@@ -70,4 +72,6 @@ class PostMessageResponse(Response, frozen=True):
     sequence_number_string: str | None = None
 
     def __post_init__(self) -> None:
-        fill_number_twins(self)
+        # Checked here first: this runs on every decode, and the call is the cost.
+        if self.sequence_number is None or self.client_id is None:
+            fill_number_twins(self)

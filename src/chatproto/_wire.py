@@ -104,4 +104,6 @@ class AgentResponse(Response, frozen=True):
     session_id: str | None = None
 
     def __post_init__(self) -> None:
-        fill_number_twins(self)
+        # Checked here first: this runs on every decode, and the call is the cost.
+        if self.sequence_number is None or self.client_id is None:
+            fill_number_twins(self)
