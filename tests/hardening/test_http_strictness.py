@@ -176,6 +176,20 @@ def test_obsolete_line_folding_is_refused(fold: bytes) -> None:
     assert outcome.error == "RemoteProtocolError"
 
 
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n"], ids=repr)
+def test_obsolete_line_folding_in_a_head_with_bare_lf_lines_is_refused(ending: bytes) -> None:
+    # A head whose lines end in bare LF (which h11 reads) is measured the slow
+    # way; folding is refused there too, and a fold in the body is not a fold.
+    body = b'{"sequenceNumber": 1}'
+    folded = b"HTTP/1.1 200 OK\nX-Folded: first\n second\nContent-Length: %d\n" % len(body) + ending
+    assert client_outcome(folded + body).error == "RemoteProtocolError"
+    pretty = b'{\n "sequenceNumber": 1}'
+    plain = b"HTTP/1.1 200 OK\nContent-Length: %d\n" % len(pretty) + ending + pretty
+    outcome = client_outcome(plain)
+    assert outcome.error is None
+    assert isinstance(outcome.events[0], cp.ResponseReceived)  # then the end of the stream
+
+
 def test_obsolete_line_folding_in_a_request_is_refused_with_400() -> None:
     wire = cp.ClientConnection(session()).send(post_message())
     folded = wire.replace(b"\r\nX-AID", b"\r\nX-Note: a\r\n b\r\nX-AID", 1)

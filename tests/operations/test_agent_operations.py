@@ -189,6 +189,10 @@ def test_envelope_numbers_are_parsed_from_their_string_twins() -> None:
     assert (decoded.sequence_number, decoded.client_id) == (5, 47)
     both = msgspec.json.decode(b'{"sequenceNumber": 6, "sequenceNumberString": "x"}', type=cp.LogoffResponse)
     assert both.sequence_number == 6
+    numbers = msgspec.json.decode(
+        b'{"sequenceNumber": 7, "clientId": 8, "clientIdString": "9"}', type=cp.LogoffResponse
+    )
+    assert (numbers.sequence_number, numbers.client_id) == (7, 8)  # the number wins over its twin
     unparseable = msgspec.json.decode(
         b'{"sequenceNumberString": "five", "clientIdString": "99999999999999999999"}', type=cp.LogoffResponse
     )
