@@ -308,7 +308,7 @@ def is_readable(sock: socket.socket) -> bool:
 
 def wait_socket(sock: socket.socket, *, write: bool, timeout: float | None) -> bool:
     """Wait until ``sock`` is writable (or readable); False if ``timeout`` seconds passed first."""
-    if _HAS_POLL:
+    if HAS_POLL:
         poller = select.poll()
         poller.register(sock, select.POLLOUT if write else select.POLLIN)
         return bool(poller.poll(None if timeout is None else timeout * 1000))
@@ -318,4 +318,4 @@ def wait_socket(sock: socket.socket, *, write: bool, timeout: float | None) -> b
     return any(ready)
 
 
-_HAS_POLL = hasattr(select, "poll")
+HAS_POLL = hasattr(select, "poll")

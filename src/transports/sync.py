@@ -16,6 +16,7 @@ and the session's sequence numbers are handed out under a lock.
 
 from __future__ import annotations
 
+import select
 import socket
 import ssl
 import threading
@@ -25,7 +26,16 @@ from typing import Any, overload
 
 import chatproto as cp
 
-from ._client_common import READ_SIZE, ClientBase, connect_error, expect_answer, outcome_unknown, result_of, wait_socket
+from ._client_common import (
+    HAS_POLL,
+    READ_SIZE,
+    ClientBase,
+    connect_error,
+    expect_answer,
+    outcome_unknown,
+    result_of,
+    wait_socket,
+)
 from ._errors import ClientClosedError
 
 __all__ = ["AgentClient"]
@@ -34,11 +44,15 @@ _WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 
 class _Connection:
-    __slots__ = ("proto", "sock")
+    __slots__ = ("proto", "readable", "sock")
 
     def __init__(self, sock: socket.socket, proto: cp.ClientConnection) -> None:
         self.sock = sock
         self.proto = proto
+        # Registered once: every exchange waits for its answer on it.
+        self.readable = select.poll() if HAS_POLL else None
+        if self.readable is not None:
+            self.readable.register(sock, select.POLLIN)
 
 
 class AgentClient(ClientBase):
@@ -177,6 +191,7 @@ class AgentClient(ClientBase):
             written = True
             event = proto.next_event()
             while event is cp.NEED_DATA:
+                _wait_for_answer(conn, deadline)
                 proto.receive_data(_receive(sock, deadline))
                 event = proto.next_event()
             return expect_answer(event)
@@ -219,6 +234,23 @@ def _time_left(deadline: float | None) -> float | None:
 
 def _wait(sock: socket.socket, *, write: bool, deadline: float | None) -> None:
     if not wait_socket(sock, write=write, timeout=_time_left(deadline)):
+        raise TimeoutError("the call's timeout ran out")
+
+
+def _wait_for_answer(conn: _Connection, deadline: float | None) -> None:
+    """Wait until the socket has something to read, unless TLS already holds some.
+
+    The answer is seldom there the moment the request is out, so waiting
+    first saves a failed ``recv`` and its exception on every exchange.
+    """
+    sock = conn.sock
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return
+    if conn.readable is None:  # Windows has no poll
+        _wait(sock, write=False, deadline=deadline)
+        return
+    left = _time_left(deadline)
+    if not conn.readable.poll(None if left is None else left * 1000):
         raise TimeoutError("the call's timeout ran out")
 
 
