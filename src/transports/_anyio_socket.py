@@ -38,10 +38,13 @@ class SocketStream(anyio.abc.ByteStream):
     async def receive(self, max_bytes: int = 65536) -> bytes:
         sock = self.socket
         while True:
+            # Wait first: a client reads when it expects an answer that has
+            # seldom arrived yet, and a failed recv costs a system call and an
+            # exception on top of the wait.
+            await anyio.wait_readable(sock)
             try:
                 data = sock.recv(max_bytes)
             except BlockingIOError:
-                await anyio.wait_readable(sock)
                 continue
             if not data:
                 raise anyio.EndOfStream
