@@ -23,7 +23,7 @@ SequenceNumber = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 #: key can never smuggle a line break into a log line or a downstream header.
 DataKey = Annotated[str, msgspec.Meta(pattern=r"^[^\x00-\x1f\x7f]*\Z")]
 #: The server's times: epoch milliseconds as documented, but the reference
-#: also describes them as ``yyyy-MM-dd'T'HH:mm:ssXXX`` strings, so a date
+#: also describes them as ISO 8601 date strings with an offset, so a date
 #: string is kept as the text the server sent rather than refused.
 ServerTime = int | str
 
