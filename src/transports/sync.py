@@ -207,6 +207,8 @@ class AgentClient(ClientBase):
 
 def _still_open(conn: _Connection) -> bool:
     """Whether an idle connection may carry a request: the server has sent nothing since."""
+    if conn.readable is not None and not conn.readable.poll(0):
+        return True  # nothing to read: the usual case, without a failed recv
     try:
         data = conn.sock.recv(READ_SIZE)
     except _WOULD_BLOCK:
