@@ -1,15 +1,7 @@
 """`AgentClient` for asyncio or trio, through anyio.
 
-Concurrent calls each take their own connection from a pool of at most
-``max_connections``; a call waits for a free one within its timeout.  The
-whole call runs in one cancel scope whose deadline is computed once, so
-connecting, writing and reading share the call's ``timeout``.
-
-A cancelled call (a cancel scope, a timeout, a task group failing) closes
-the connection it was using in a shielded scope: nothing half-used goes back
-to the pool, and no socket is left open.
-
-Connections are plain non-blocking sockets driven through anyio's
+The pool, the deadline and the exchange are `_async_client`'s.  Connections
+are plain non-blocking sockets driven through anyio's
 ``wait_readable``/``wait_writable`` (see `_anyio_socket`), with anyio's
 `TLSStream` on top for ``https://``.
 """
