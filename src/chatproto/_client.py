@@ -26,7 +26,7 @@ from ._errors import LocalProtocolError, RemoteProtocolError, SequenceMismatch
 from ._events import CONNECTION_CLOSED, NEED_DATA, ClientEvent, ErrorReceived, NeedData, ResponseReceived
 from ._http import MessageReader
 from ._limits import DEFAULT_LIMITS, Limits
-from ._operations import QUERY_INPUT_PARAMETER, Operation, operation_for
+from ._operations import OPERATION_OF_REQUEST, QUERY_INPUT_PARAMETER, Operation
 from ._session import AgentSession
 from ._wire import Request
 
@@ -109,19 +109,12 @@ class ClientConnection:
             if state is ConnectionState.AWAITING_RESPONSE:
                 raise LocalProtocolError("a request is already in flight on this connection; read its response first")
             raise LocalProtocolError(f"this connection cannot carry another request (state {state.name})")
-        session = self._session
-        if session.expired:
-            raise LocalProtocolError("the agent session has expired (the server answered 403); renew it first")
-        operation = operation_for(request)
+        operation = OPERATION_OF_REQUEST.get(type(request))
         if operation is None:
             raise LocalProtocolError(f"{type(request).__name__} is not the request of any agent operation")
-        if operation.needs_session and session.session_id is None:
-            raise LocalProtocolError(f"{operation.name} needs a session id; the session has none yet")
-        if not operation.needs_session and session.token is None:
-            raise LocalProtocolError(f"{operation.name} needs a bearer token; the session has none")
-
+        session = self._session
         explicit = request.sequence_number  # type: ignore[attr-defined]
-        number = session.claim_sequence_number(explicit)
+        number = session.claim_sequence_number(operation, explicit)
         if explicit is None:
             request = msgspec.structs.replace(request, sequence_number=number)
         body = encode_request(operation, request)

@@ -102,9 +102,5 @@ _ROWS: tuple[Operation, ...] = (
 
 #: Operation name -> operation, in the order the rows are listed.
 OPERATIONS: Mapping[str, Operation] = MappingProxyType({op.name: op for op in _ROWS})
-_BY_REQUEST_TYPE: dict[type[Request], Operation] = {op.request_type: op for op in _ROWS}
-
-
-def operation_for(request: object) -> Operation | None:
-    """The operation whose request model ``request`` is an instance of."""
-    return _BY_REQUEST_TYPE.get(type(request))  # type: ignore[arg-type]
+#: Request model -> its operation: what `ClientConnection.send` looks up.
+OPERATION_OF_REQUEST: Mapping[type, Operation] = MappingProxyType({op.request_type: op for op in _ROWS})

@@ -162,16 +162,26 @@ class AgentSession:
         trailing = () if self._token is None else ((b"Authorization", b"Bearer " + self._token.encode()),)
         return RequestHead(target, tuple(leading), trailing)
 
-    def claim_sequence_number(self, explicit: int | None) -> int:
-        """The number a request will carry: ``explicit`` if given, else the next one.
+    def claim_sequence_number(self, operation: Operation, explicit: int | None) -> int:
+        """The number a request of ``operation`` will carry: ``explicit`` if given, else the next one.
 
         Nothing is recorded until `commit_sequence_number`, so a request that
-        fails validation does not use up a number.
+        fails validation does not use up a number.  The session must be able
+        to send ``operation`` at all: live, and with the session id or the
+        token it needs (checked here, on the one call every send makes).
 
         Raises:
-            LocalProtocolError: ``explicit`` is not above the last number handed
-                out, or the numbers are exhausted.
+            LocalProtocolError: the session has expired or lacks what the
+                operation needs, ``explicit`` is not above the last number
+                handed out, or the numbers are exhausted.
         """
+        if self._expired:
+            raise LocalProtocolError("the agent session has expired (the server answered 403); renew it first")
+        if operation.needs_session:
+            if self._session_id is None:
+                raise LocalProtocolError(f"{operation.name} needs a session id; the session has none yet")
+        elif self._token is None:
+            raise LocalProtocolError(f"{operation.name} needs a bearer token; the session has none")
         if explicit is None:
             if self._last_seq >= _MAX_SEQUENCE_NUMBER:
                 raise LocalProtocolError("sequence numbers are exhausted (the last one was 2**63-1)")
