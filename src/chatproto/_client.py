@@ -38,8 +38,9 @@ class ConnectionState(enum.Enum):
     IDLE = "IDLE"
     #: A request was sent; its response is not complete yet.
     AWAITING_RESPONSE = "AWAITING_RESPONSE"
-    #: The last response is complete, but the server will not take another
-    #: request on this connection (``Connection: close``, HTTP/1.0, extra bytes).
+    #: The last response is complete, but this connection carries no other
+    #: request: the server will close it (``Connection: close``, HTTP/1.0),
+    #: sent bytes past the response, or answered with an error.
     MUST_CLOSE = "MUST_CLOSE"
     #: The server ended the stream.
     CLOSED = "CLOSED"
