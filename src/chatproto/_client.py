@@ -130,7 +130,7 @@ class ClientConnection:
         if conn.our_state is h11.DONE:
             conn.start_next_cycle()
         # Nothing is buffered: bytes that arrive while idle fail the connection.
-        self._reader.begin(0)
+        self._reader.begin()
         data: bytes = conn.send(h11.Request(method=operation.method, target=target, headers=headers))
         data += conn.send(h11.Data(data=body))
         data += conn.send(h11.EndOfMessage())

@@ -110,14 +110,14 @@ class MessageReader:
         """Bytes received but not yet parsed."""
         return self._h11.trailing_data[0]
 
-    def begin(self, already_buffered: int) -> None:
-        """Start measuring the next message, of which ``already_buffered`` bytes have arrived."""
-        self._fed = already_buffered
+    def begin(self, rest: bytes = b"") -> None:
+        """Start measuring the next message, of which ``rest`` (the bytes still
+        buffered, from `buffered`) has already arrived."""
+        self._fed = len(rest)
         self._head = None
         self._chunks = []
         self._body_bytes = 0
         self._framing_start = -1
-        rest = self.buffered() if already_buffered else b""
         self._lead = rest[0] if rest else -1
         self._head_parts = [rest] if rest else []
         self._head_size = len(rest)

@@ -249,7 +249,7 @@ class ServerConnection:
         self._head_only = False
         if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
             conn.start_next_cycle()
-            self._reader.begin(len(self._reader.buffered()))
+            self._reader.begin(self._reader.buffered())  # pipelined bytes belong to the next request
         return data
 
     def send_error(self, status: int, code: str, message: str, *, close: bool = False) -> bytes:
