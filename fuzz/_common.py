@@ -231,6 +231,18 @@ def same_outcome(whole: Outcome, split: Outcome, what: str, unlimited: Callable[
     raise AssertionError(f"{what}: whole and split differ\n whole: {whole!r}\n split: {split!r}")
 
 
+def whole_and_split(data: bytes, drive: Callable[[list[bytes], cp.Limits], Outcome], what: str) -> None:
+    """The receive harnesses' body: a flags byte (bit 0: small limits), the
+    split points, then the stream, driven whole and then cut at the points,
+    each ending with the end of the stream; both must come out the same."""
+    reader = Reader(data)
+    limits = LIMIT_PROFILES[reader.byte() & 1]
+    points = split_points(reader)
+    stream = reader.rest()
+    pieces = [stream] if stream else []
+    same_outcome(drive(pieces, limits), drive(cut(stream, points), limits), what, lambda: drive(pieces, NO_LIMITS))
+
+
 def run_main(test_one_input: Callable[[bytes], None]) -> None:
     """Run a harness under atheris, with libFuzzer's arguments from the command line."""
     import atheris  # only the fuzzing campaign needs it

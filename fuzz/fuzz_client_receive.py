@@ -11,18 +11,11 @@ final state (``_common.same_outcome`` says when two error classes may differ).
 
 from __future__ import annotations
 
-from _common import LIMIT_PROFILES, NO_LIMITS, Reader, cut, drive_client, run_main, same_outcome, split_points
+from _common import drive_client, run_main, whole_and_split
 
 
 def test_one_input(data: bytes) -> None:
-    reader = Reader(data)
-    limits = LIMIT_PROFILES[reader.byte() & 1]
-    points = split_points(reader)
-    stream = reader.rest()
-    pieces = [stream] if stream else []
-    whole = drive_client(pieces, limits)
-    split = drive_client(cut(stream, points), limits)
-    same_outcome(whole, split, "client receive", lambda: drive_client(pieces, NO_LIMITS))
+    whole_and_split(data, drive_client, "client receive")
 
 
 if __name__ == "__main__":

@@ -10,18 +10,11 @@ coding), and both runs must give the same events and the same answer bytes.
 
 from __future__ import annotations
 
-from _common import LIMIT_PROFILES, NO_LIMITS, Reader, cut, drive_server, run_main, same_outcome, split_points
+from _common import drive_server, run_main, whole_and_split
 
 
 def test_one_input(data: bytes) -> None:
-    reader = Reader(data)
-    limits = LIMIT_PROFILES[reader.byte() & 1]
-    points = split_points(reader)
-    stream = reader.rest()
-    pieces = [stream] if stream else []
-    whole = drive_server(pieces, limits)
-    split = drive_server(cut(stream, points), limits)
-    same_outcome(whole, split, "server receive", lambda: drive_server(pieces, NO_LIMITS))
+    whole_and_split(data, drive_server, "server receive")
 
 
 if __name__ == "__main__":
