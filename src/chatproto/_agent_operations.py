@@ -19,12 +19,7 @@ from ._enums import (
     SneakPreviewState,
     Visibility,
 )
-from ._wire import AgentResponse, DataKey, Int32, Int64, Request, SequenceNumber
-
-# Every request carries these two optional envelope fields; they are listed in
-# each class (not inherited) so that each class's required fields come first.
-_Seq = SequenceNumber | None
-_Time = Int64 | None
+from ._wire import AgentResponse, DataKey, Int32, Int64, Request, WireObject
 
 
 class CreateAgentSessionRequest(Request, frozen=True):
@@ -32,8 +27,6 @@ class CreateAgentSessionRequest(Request, frozen=True):
 
     logon_override: bool | None = None
     message_data_map: dict[DataKey, str] | None = None
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class CreateAgentSessionResponse(AgentResponse, frozen=True):
@@ -44,9 +37,6 @@ class CreateAgentSessionResponse(AgentResponse, frozen=True):
 
 class GetMessagesRequest(Request, frozen=True):
     """getMessages: the long poll (up to 30 s) for system messages; one at a time per session."""
-
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class GetMessagesResponse(AgentResponse, frozen=True):
@@ -65,8 +55,6 @@ class AssignmentAcknowledgementRequest(Request, frozen=True):
     action_type: AssignmentActionType
     assignment_type: AssignmentType
     engagement_id: Int64
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class AssignmentAcknowledgementResponse(AgentResponse, frozen=True):
@@ -79,8 +67,6 @@ class RequestAssignmentRequest(Request, frozen=True):
     assignment_requested: bool
     idle_session_count: Int32
     max_session_count: Int32
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class RequestAssignmentResponse(AgentResponse, frozen=True):
@@ -91,8 +77,6 @@ class ConcludeEngagementRequest(Request, frozen=True):
     """concludeChat: end the engagement; the agent enters wrap-up."""
 
     engagement_id: Int64
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class ConcludeEngagementResponse(AgentResponse, frozen=True):
@@ -103,8 +87,6 @@ class ReleaseEngagementRequest(Request, frozen=True):
     """releaseChat: free the engagement slot after wrap-up."""
 
     engagement_id: Int64
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class ReleaseEngagementResponse(AgentResponse, frozen=True):
@@ -115,8 +97,6 @@ class RerouteEngagementRequest(Request, frozen=True):
     """rerouteEngagement: hand the engagement to the site's escalation queue."""
 
     engagement_id: Int64
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class RerouteEngagementResponse(AgentResponse, frozen=True):
@@ -127,8 +107,6 @@ class RerouteAvailabilityRequest(Request, frozen=True):
     """rerouteAvailability: a GET whose input is this object, URL-encoded JSON in ``request=``."""
 
     engagement_id: Int64
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class RerouteAvailabilityResponse(AgentResponse, frozen=True):
@@ -139,8 +117,6 @@ class LogoffRequest(Request, frozen=True):
     """logoff: end the agent session."""
 
     force_logoff: bool
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class LogoffResponse(AgentResponse, frozen=True):
@@ -152,8 +128,6 @@ class ActivityStatusChangeRequest(Request, frozen=True):
 
     status: AgentStatus
     sub_type_id: Int32
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class ActivityStatusChangeResponse(AgentResponse, frozen=True):
@@ -166,12 +140,10 @@ class ActivitySignalChangeRequest(Request, frozen=True):
     client_id: Int64
     engagement_id: Int64
     mode: InteractionMode
-    sequence_number: _Seq = None
     sneak_preview: str | None = None
     sneak_preview_focus: bool | None = None
     sneak_preview_interval: Int32 | None = None
     sneak_preview_state: SneakPreviewState | None = None
-    time_created: _Time = None
     visibility: Visibility | None = None
 
 
@@ -190,15 +162,13 @@ class SetEngagementPropertyRequest(Request, frozen=True):
     name: str
     type: PropertyType | None = None
     value: str | None = None
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class SetEngagementPropertyResponse(AgentResponse, frozen=True):
     """No members documented; the envelope is decoded, the rest ignored."""
 
 
-class RestApiCustomField(Request, frozen=True):
+class RestApiCustomField(WireObject, frozen=True):
     """A custom field set through modifyProperties (``c$frombot``, say)."""
 
     name: str
@@ -213,8 +183,6 @@ class ModifyPropertiesRequest(Request, frozen=True):
     custom_fields: list[RestApiCustomField] | None = None
     properties_map: dict[DataKey, str] | None = None
     type: PropertyType | None = None
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class ModifyPropertiesResponse(AgentResponse, frozen=True):
@@ -229,8 +197,6 @@ class RetrieveAgentsAndQueuesRequest(Request, frozen=True):
     include_queue_information: bool
     include_queue_statistics: bool
     type: str | None = None
-    sequence_number: _Seq = None
-    time_created: _Time = None
 
 
 class RetrieveAgentsAndQueuesResponse(AgentResponse, frozen=True):

@@ -93,11 +93,13 @@ class ClientConnection:
         """The request awaiting its response, if any."""
         return self._pending
 
-    def send(self, request: Request) -> bytes:
+    def send(self, request: Request, *, now_ms: int | None = None) -> bytes:
         """Validate ``request``, number it, and return the exact bytes to write.
 
         A request whose ``sequence_number`` is None gets the session's next
-        number; the event for its response carries the request as sent.
+        number, and one whose ``time_created`` is None gets ``now_ms`` (the
+        caller's clock, in epoch milliseconds: the core reads none) when it is
+        given; the event for its response carries the request as sent.
 
         Raises:
             LocalProtocolError: the request is invalid (the message names the
@@ -114,10 +116,15 @@ class ClientConnection:
         if operation is None:
             raise LocalProtocolError(f"{type(request).__name__} is not the request of any agent operation")
         session = self._session
-        explicit = request.sequence_number  # type: ignore[attr-defined]
+        explicit = request.sequence_number
         number = session.claim_sequence_number(operation, explicit)
         if explicit is None:
-            request = msgspec.structs.replace(request, sequence_number=number)
+            if now_ms is not None and request.time_created is None:
+                request = msgspec.structs.replace(request, sequence_number=number, time_created=now_ms)
+            else:
+                request = msgspec.structs.replace(request, sequence_number=number)
+        elif now_ms is not None and request.time_created is None:
+            request = msgspec.structs.replace(request, time_created=now_ms)
         body = encode_request(operation, request)
         session.commit_sequence_number(number)
 
@@ -240,7 +247,8 @@ class ClientConnection:
             if system_error is not None and is_reported(system_error):
                 return ErrorReceived(request, 200, system_error.error_condition, system_error.text, system_error)
             got = getattr(response, "sequence_number", None)
-            expected = request.sequence_number  # type: ignore[attr-defined]
+            expected = request.sequence_number
+            assert expected is not None  # send numbered it
             if got is not None and got != expected:
                 raise SequenceMismatch(expected, got)
             return ResponseReceived(request, response)

@@ -16,7 +16,7 @@ import msgspec
 
 from ._errors import LimitExceeded, LocalProtocolError, RemoteProtocolError
 from ._operations import Operation
-from ._wire import ChatSystemError, Request, Response
+from ._wire import ChatSystemError, Request, Response, WireObject
 
 _ENCODER = msgspec.json.Encoder()
 encode = _ENCODER.encode
@@ -102,8 +102,8 @@ def decode_request(operation: Operation, body: bytes, max_depth: int) -> Request
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:  # bad UTF-8 in a string
         raise RemoteProtocolError(f"invalid {operation.name} request body: {exc}") from exc
     if type(request) is not request_type:
-        # Decoded into the stricter wire twin; the fields are in the same order.
-        request = request_type(*msgspec.structs.astuple(request))
+        # Decoded into the stricter wire twin, which has the same fields.
+        request = request_type(**msgspec.structs.asdict(request))
     return request
 
 
@@ -122,8 +122,14 @@ def _server_validator(request_type: type[Request]) -> msgspec.json.Decoder[Any]:
             factory = field.default_factory
             default = field.default if factory is msgspec.NODEFAULT else msgspec.field(default_factory=factory)
             fields.append((field.name, field.type, default))
+    # Keyword-only, so that a required field may follow the envelope's defaults.
     strict = msgspec.defstruct(
-        f"{request_type.__name__}OnWire", fields, bases=(Request,), frozen=True, module=request_type.__module__
+        f"{request_type.__name__}OnWire",
+        fields,
+        bases=(WireObject,),
+        frozen=True,
+        kw_only=True,
+        module=request_type.__module__,
     )
     return msgspec.json.Decoder(strict)
 

@@ -6,15 +6,12 @@ import msgspec
 
 from ._enums import DestinationType, MessageType, Visibility
 from ._wire import (
-    ChatSystemError,
+    AgentResponse,
     DataKey,
     Int32,
     Int64,
     Request,
     Response,
-    SequenceNumber,
-    ServerTime,
-    fill_number_twins,
 )
 
 # A factory rather than a plain default: ``omit_defaults`` drops fields equal
@@ -24,13 +21,9 @@ from ._wire import (
 _text = itertools.repeat(MessageType.TEXT).__next__
 
 
-class PostMessageRequest(Request, frozen=True):
-    """A message from the agent into an engagement (``PostMessageRequest``).
-
-    ``sequence_number`` left as None is filled by the session when sent;
-    ``time_created`` (epoch milliseconds) is the caller's to set, since the
-    core has no clock.
-    """
+class _PostMessageFields(Request, frozen=True):
+    """postMessage's own fields up to ``richText``: the reference lists the
+    envelope (``sequenceNumber``, ``timeCreated``) between them and ``visibility``."""
 
     __wire_required__ = frozenset({"message_type"})
 
@@ -41,8 +34,17 @@ class PostMessageRequest(Request, frozen=True):
     message_data_map: dict[DataKey, str] | None = None
     message_id: str | None = None
     rich_text: bool | None = None
-    sequence_number: SequenceNumber | None = None
-    time_created: Int64 | None = None
+
+
+class PostMessageRequest(_PostMessageFields, frozen=True, kw_only=True):
+    """A message from the agent into an engagement (``PostMessageRequest``).
+
+    ``sequence_number`` left as None is filled by the session when sent, and
+    ``time_created`` (epoch milliseconds) from the ``now_ms`` the caller gives
+    ``send``, since the core has no clock.  ``visibility`` is declared here,
+    keyword-only, so that it follows the envelope on the wire as in the reference.
+    """
+
     visibility: Visibility | None = None
 
 
@@ -53,25 +55,11 @@ class ChatPostResult(Response, frozen=True):
     client_reset: Int32 | None = None
 
 
-class PostMessageResponse(Response, frozen=True):
-    """The 200 answer to postMessage.  Fields are in the reference example's order.
+class PostMessageResponse(AgentResponse, frozen=True):
+    """The 200 answer to postMessage: ``chatPostResult``, then the envelope, in the reference example's order.
 
     When the server sends only the string twin of a 64-bit number
     (``sequenceNumberString``, ``clientIdString``), the number is parsed from it.
     """
 
     chat_post_result: ChatPostResult | None = None
-    chat_system_error: ChatSystemError | None = None
-    client_send_time: ServerTime | None = None
-    service_start_time: ServerTime | None = None
-    service_finish_time: ServerTime | None = None
-    session_id: str | None = None
-    client_id: Int64 | None = None
-    client_id_string: str | None = None
-    sequence_number: Int64 | None = None
-    sequence_number_string: str | None = None
-
-    def __post_init__(self) -> None:
-        # Checked here first: this runs on every decode, and the call is the cost.
-        if self.sequence_number is None or self.client_id is None:
-            fill_number_twins(self)

@@ -28,12 +28,26 @@ DataKey = Annotated[str, msgspec.Meta(pattern=r"^[^\x00-\x1f\x7f]*\Z")]
 ServerTime = int | str
 
 
-class Request(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
-    """Base of every agent API request body.  Unset optional fields are omitted."""
+class WireObject(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
+    """Base of every object a request carries, nested ones included.  Unset optional fields are omitted."""
 
     #: Fields the reference requires on the wire although the model gives
     #: them a default; a server refuses a body without them.
     __wire_required__: ClassVar[frozenset[str]] = frozenset()
+
+
+class Request(WireObject, frozen=True, kw_only=True):
+    """Base of every agent API request body: the two envelope fields every request carries.
+
+    They are keyword-only, so msgspec places them after each subclass's own
+    fields, both in the signature and on the wire: required fields still come
+    first, and the bytes keep the reference's order.
+    """
+
+    #: None is filled with the session's next number when the request is sent.
+    sequence_number: SequenceNumber | None = None
+    #: Epoch milliseconds; None is filled from the ``now_ms`` given to ``send``.
+    time_created: Int64 | None = None
 
 
 class Response(msgspec.Struct, frozen=True, rename="camel"):
@@ -86,22 +100,25 @@ class NumberTwins(Protocol):
     def client_id_string(self) -> str | None: ...
 
 
-class AgentResponse(Response, frozen=True):
-    """The envelope most agent responses share (documented in full for postMessage only).
+class AgentResponse(Response, frozen=True, kw_only=True):
+    """The envelope every agent response shares (documented in full for postMessage only).
 
-    When the server sends only the string twin of a 64-bit number, the number
-    is parsed from it.
+    The fields are in the postMessage reference example's order and
+    keyword-only, so a subclass's result field (``chatPostResult``, say) comes
+    first when the server role encodes it, as in that example.  When the
+    server sends only the string twin of a 64-bit number, the number is parsed
+    from it.
     """
 
     chat_system_error: ChatSystemError | None = None
-    client_id: Int64 | None = None
-    client_id_string: str | None = None
     client_send_time: ServerTime | None = None
-    sequence_number: Int64 | None = None
-    sequence_number_string: str | None = None
     service_start_time: ServerTime | None = None
     service_finish_time: ServerTime | None = None
     session_id: str | None = None
+    client_id: Int64 | None = None
+    client_id_string: str | None = None
+    sequence_number: Int64 | None = None
+    sequence_number_string: str | None = None
 
     def __post_init__(self) -> None:
         # Checked here first: this runs on every decode, and the call is the cost.

@@ -133,7 +133,6 @@ class AsyncClientBase(ClientBase):
         # A call made in a cancelled scope must not write anything: honour the
         # cancellation now, since the socket calls below wait only when they must.
         await self._backend.lowlevel.checkpoint_if_cancelled()
-        request = self._stamp(request)
         attempt = _Attempt()
         deadline = math.inf if self._timeout is None else self._backend.current_time() + self._timeout
         with self._cancel_scope(deadline):
@@ -154,7 +153,7 @@ class AsyncClientBase(ClientBase):
         try:
             conn = await self._checkout()
             try:
-                data = conn.proto.send(request)
+                data = conn.proto.send(request, now_ms=self._now_ms())
             except BaseException:
                 await self._checkin(conn)  # nothing was sent; the connection is as it was
                 raise

@@ -19,8 +19,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-import msgspec
-
 import chatproto as cp
 
 from ._errors import (
@@ -215,17 +213,12 @@ class ClientBase(ABC):
             message_id=message_id,
             rich_text=rich_text,
             sequence_number=sequence_number,
-            time_created=self._now_ms() if time_created is None else time_created,
+            time_created=time_created,
             visibility=visibility,
         )
 
-    def _stamp(self, request: cp.Request) -> cp.Request:
-        """``request`` with ``time_created`` from the wall clock, if it has that field and it is unset."""
-        if getattr(request, "time_created", 0) is None:
-            return msgspec.structs.replace(request, time_created=self._now_ms())
-        return request
-
     def _now_ms(self) -> int:
+        """The wall clock for the core's ``send``, which fills an unset ``time_created`` with it."""
         return int(self._clock() * 1000)
 
 

@@ -123,12 +123,11 @@ class AgentClient(ClientBase):
         """
         if self._closed:
             raise ClientClosedError("the client is closed")
-        request = self._stamp(request)
         deadline = None if self._timeout is None else time.monotonic() + self._timeout
         conn = self._checkout(deadline)
         try:
             with self._lock:
-                data = conn.proto.send(request)
+                data = conn.proto.send(request, now_ms=self._now_ms())
         except BaseException:
             self._checkin(conn)  # nothing was sent; the connection is as it was
             raise

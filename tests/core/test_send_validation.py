@@ -220,3 +220,30 @@ def test_connection_arguments_are_checked() -> None:
         cp.ClientConnection(make_session(), limits={"max_body_bytes": 1})  # type: ignore[arg-type]
     with pytest.raises(cp.LocalProtocolError, match="limits must be a Limits"):
         cp.ServerConnection(limits=None)  # type: ignore[arg-type]
+
+
+def test_now_ms_fills_an_unset_time_created_and_the_event_carries_it() -> None:
+    conn = cp.ClientConnection(make_session())
+    data = conn.send(simple_request(), now_ms=1621869388454)
+    assert data.endswith(b'"sequenceNumber":1,"timeCreated":1621869388454}')
+    assert conn.pending_request is not None
+    assert conn.pending_request.time_created == 1621869388454
+
+
+@pytest.mark.parametrize("sequence_number", [None, 7])
+def test_now_ms_never_overrides_a_time_created_the_caller_set(sequence_number: int | None) -> None:
+    conn = cp.ClientConnection(make_session())
+    data = conn.send(simple_request(time_created=5, sequence_number=sequence_number), now_ms=99)
+    number = 1 if sequence_number is None else sequence_number
+    assert data.endswith(b'"sequenceNumber":%d,"timeCreated":5}' % number)
+
+
+def test_now_ms_fills_time_created_beside_an_explicit_sequence_number() -> None:
+    conn = cp.ClientConnection(make_session())
+    data = conn.send(simple_request(sequence_number=7), now_ms=99)
+    assert data.endswith(b'"sequenceNumber":7,"timeCreated":99}')
+
+
+def test_without_now_ms_time_created_stays_unset() -> None:
+    conn = cp.ClientConnection(make_session())
+    assert conn.send(simple_request()).endswith(b'"sequenceNumber":1}')
