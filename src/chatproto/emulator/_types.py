@@ -6,8 +6,8 @@ from typing import Any
 
 import msgspec
 
-from ._errors import LocalProtocolError
-from ._identity import redact
+from .._errors import LocalProtocolError
+from .._identity import redact
 
 
 class EmulatorError(LocalProtocolError):
