@@ -51,10 +51,11 @@ rooms behind it import one way, each only those above it in this list:
 
 from __future__ import annotations
 
+from .._server import ErrorBody
 from ._defaults import DEFAULT_POOL, DEFAULT_SITE
 from ._faults import NO_FAULTS, Fault, FaultPlan
 from ._state import Emulator
-from ._types import EmulatorError, EngagementCreated, ErrorBody, Reply, SessionInfo
+from ._types import EmulatorError, EngagementCreated, Reply, SessionInfo
 
 __all__ = [
     "DEFAULT_POOL",
