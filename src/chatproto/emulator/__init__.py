@@ -52,14 +52,39 @@ rooms behind it import one way, each only those above it in this list:
 from __future__ import annotations
 
 from .._server import ErrorBody
-from ._defaults import DEFAULT_POOL, DEFAULT_SITE
+from ._defaults import (
+    DEFAULT_BACKEND,
+    DEFAULT_FAULT_DELAY_MS,
+    DEFAULT_HOST,
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_ENGAGEMENTS,
+    DEFAULT_MAX_MESSAGES,
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_POOL,
+    DEFAULT_PORT,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SITE,
+    DEFAULT_SITES,
+)
 from ._faults import NO_FAULTS, Fault, FaultPlan
 from ._state import Emulator
 from ._types import EmulatorError, EngagementCreated, Reply, SessionInfo
 
 __all__ = [
+    "DEFAULT_BACKEND",
+    "DEFAULT_FAULT_DELAY_MS",
+    "DEFAULT_HOST",
+    "DEFAULT_LIMITS",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_ENGAGEMENTS",
+    "DEFAULT_MAX_MESSAGES",
+    "DEFAULT_MAX_SESSIONS",
     "DEFAULT_POOL",
+    "DEFAULT_PORT",
+    "DEFAULT_REQUEST_TIMEOUT",
     "DEFAULT_SITE",
+    "DEFAULT_SITES",
     "NO_FAULTS",
     "Emulator",
     "EmulatorError",

@@ -2,11 +2,15 @@
 
 `Emulator` and `FaultPlan` take theirs from here; so do the server loop
 (``transports.emulator``) and the ``chatproto emulator`` command, which
-must not drift from them.  Plain values only: this module imports nothing
-of the package, so every other module may import it.
+must not drift from them.  The core never serves anything itself: the
+serving defaults are here so that the loop and the command share one copy.
+Plain values only, and nothing of the emulator imported, so every other
+module of the package may import this one.
 """
 
 from __future__ import annotations
+
+from .. import _limits
 
 #: The site the reference's examples use.
 DEFAULT_SITE = "day001_221100_sql_001h"
@@ -25,3 +29,17 @@ DEFAULT_MAX_MESSAGES = 1_000_000
 
 #: How late an injected delay answers, in milliseconds.
 DEFAULT_FAULT_DELAY_MS = 100
+
+# Where and how the server loop serves.
+#: The address listened on: loopback, so nothing off this machine reaches the emulator unless asked to.
+DEFAULT_HOST = "127.0.0.1"
+#: The port ``chatproto emulator`` listens on (the server loop's own default is 0, a free port).
+DEFAULT_PORT = 8080
+#: Seconds a client has to deliver a whole request, or to start the next one on a kept-alive connection.
+DEFAULT_REQUEST_TIMEOUT = 30.0
+#: Connections served at once; more are closed as soon as they are accepted.
+DEFAULT_MAX_CONNECTIONS = 1024
+#: The anyio backend the server loop runs on.
+DEFAULT_BACKEND = "asyncio"
+#: What the server loop holds clients to: `ServerConnection`'s own bounds, not a second set.
+DEFAULT_LIMITS = _limits.DEFAULT_LIMITS
