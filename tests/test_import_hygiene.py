@@ -86,7 +86,7 @@ def test_the_package_has_modules_to_check() -> None:
     assert {"__init__.py", "_client.py", "_server.py", "_session.py", "_http.py", "_codec.py"} <= names
 
 
-@pytest.mark.parametrize("path", MODULES, ids=[path.name for path in MODULES])
+@pytest.mark.parametrize("path", MODULES, ids=[path.relative_to(PACKAGE).as_posix() for path in MODULES])
 def test_no_module_imports_a_forbidden_module(path: Path) -> None:
     names = imported_modules(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
     assert not names & FORBIDDEN, f"{path.name} imports {sorted(names & FORBIDDEN)}"

@@ -254,19 +254,25 @@ class ServerConnection:
 
     def send_error(self, status: int, code: str, message: str, *, close: bool = False) -> bytes:
         """An error response with the body ``{"exceptionCode": code, "message": message}``."""
-        return self.send_response(status, _ErrorBody(code, message), close=close)
+        return self.send_response(status, ErrorBody(code, message), close=close)
 
     def send_error_for(self, error: RemoteProtocolError) -> bytes:
         """The response to a request that raised ``error`` in `next_event`, with
         ``Connection: close``; empty bytes if no response can be sent any more."""
         code = "LIMIT_EXCEEDED" if isinstance(error, LimitExceeded) else "BAD_REQUEST"
         try:
-            return self._respond(error.error_status_hint, _ErrorBody(code, str(error)), (), True)
+            return self._respond(error.error_status_hint, ErrorBody(code, str(error)), (), True)
         except LocalProtocolError:
             return b""
 
 
-class _ErrorBody(msgspec.Struct, rename="camel"):
+class ErrorBody(msgspec.Struct, frozen=True, rename="camel"):
+    """An error answer's body, the fields Oracle's own sample reads.
+
+    The one shape of every error a server here sends: `ServerConnection`'s
+    own and the emulator's (``chatproto.emulator`` exports it).
+    """
+
     exception_code: str
     message: str
 

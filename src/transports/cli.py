@@ -25,7 +25,17 @@ from urllib.parse import urlsplit
 import msgspec
 
 import chatproto as cp
-from chatproto.emulator import DEFAULT_POOL, DEFAULT_SITE, FaultPlan
+from chatproto.emulator import (
+    DEFAULT_BACKEND,
+    DEFAULT_HOST,
+    DEFAULT_POOL,
+    DEFAULT_PORT,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SITE,
+    DEFAULT_SITES,
+    NO_FAULTS,
+    FaultPlan,
+)
 
 from ._errors import TransportError
 
@@ -78,8 +88,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve the agent API and the emulator's control surface (/emulator/...) until interrupted. "
         "Prints one line, the emulator's URL, once it accepts connections.",
     )
-    emulator.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    emulator.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one (default: %(default)s)")
+    emulator.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default: %(default)s)")
+    emulator.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port; 0 picks a free one (default: %(default)s)"
+    )
     emulator.add_argument(
         "--site",
         action="append",
@@ -91,26 +103,44 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--request-timeout",
         type=float,
-        default=30.0,
+        default=DEFAULT_REQUEST_TIMEOUT,
         metavar="SECONDS",
         help="time a client has to deliver each whole request (default: %(default)s)",
     )
-    emulator.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio", help="event loop")
+    emulator.add_argument("--backend", choices=("asyncio", "trio"), default=DEFAULT_BACKEND, help="event loop")
     faults = emulator.add_argument_group(
         "faults", "Inject faults into posts that would succeed, reproducibly (rates are probabilities, 0 to 1)."
     )
-    faults.add_argument("--fault-seed", type=int, default=0, metavar="N", help="seed of the fault sequence")
-    faults.add_argument("--fault-delay", type=float, default=0.0, metavar="RATE", help="answer late")
-    faults.add_argument("--fault-delay-ms", type=int, default=100, metavar="MS", help="how late (default: 100)")
     faults.add_argument(
-        "--fault-close-before-record", type=float, default=0.0, metavar="RATE", help="close, message not recorded"
+        "--fault-seed", type=int, default=NO_FAULTS.seed, metavar="N", help="seed of the fault sequence"
+    )
+    faults.add_argument("--fault-delay", type=float, default=NO_FAULTS.delay, metavar="RATE", help="answer late")
+    faults.add_argument(
+        "--fault-delay-ms", type=int, default=NO_FAULTS.delay_ms, metavar="MS", help="how late (default: %(default)s)"
     )
     faults.add_argument(
-        "--fault-close-after-record", type=float, default=0.0, metavar="RATE", help="record, then close unanswered"
+        "--fault-close-before-record",
+        type=float,
+        default=NO_FAULTS.close_before_record,
+        metavar="RATE",
+        help="close, message not recorded",
     )
-    faults.add_argument("--fault-server-error", type=float, default=0.0, metavar="RATE", help="answer 500")
     faults.add_argument(
-        "--fault-pool-change", type=float, default=0.0, metavar="RATE", help="move the session to another pool"
+        "--fault-close-after-record",
+        type=float,
+        default=NO_FAULTS.close_after_record,
+        metavar="RATE",
+        help="record, then close unanswered",
+    )
+    faults.add_argument(
+        "--fault-server-error", type=float, default=NO_FAULTS.server_error, metavar="RATE", help="answer 500"
+    )
+    faults.add_argument(
+        "--fault-pool-change",
+        type=float,
+        default=NO_FAULTS.pool_change,
+        metavar="RATE",
+        help="move the session to another pool",
     )
     emulator.set_defaults(command=_emulator, name="emulator")
 
@@ -187,7 +217,7 @@ def _emulator(args: argparse.Namespace) -> int:
         pool_change=args.fault_pool_change,
     )
     emulator = Emulator(
-        sites=tuple(args.sites or (DEFAULT_SITE,)), pool=args.pool, session_id_factory=new_session_id, faults=plan
+        sites=tuple(args.sites or DEFAULT_SITES), pool=args.pool, session_id_factory=new_session_id, faults=plan
     )
     server = EmulatorServer(emulator, host=args.host, port=args.port, request_timeout=args.request_timeout)
 

@@ -38,7 +38,17 @@ import anyio.from_thread
 from anyio.abc import SocketAttribute
 
 import chatproto as cp
-from chatproto.emulator import Emulator, FaultPlan, SessionInfo
+from chatproto.emulator import (
+    DEFAULT_BACKEND,
+    DEFAULT_HOST,
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_PORT,
+    DEFAULT_REQUEST_TIMEOUT,
+    Emulator,
+    FaultPlan,
+    SessionInfo,
+)
 
 __all__ = [
     "DEFAULT_HOST",
@@ -53,12 +63,8 @@ __all__ = [
 _T = TypeVar("_T")
 logger = logging.getLogger(__name__)
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8080
-#: Seconds a client has to deliver a whole request, or to start the next one on a kept-alive connection.
-DEFAULT_REQUEST_TIMEOUT = 30.0
-#: Connections served at once; more are closed as soon as they are accepted.
-DEFAULT_MAX_CONNECTIONS = 1024
+# DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT and DEFAULT_MAX_CONNECTIONS are
+# the core's (chatproto.emulator), exported here too as they always were.
 #: After an error answer, how long the client's remaining bytes are read and
 #: discarded before closing, so the close does not reset the connection
 #: (which could destroy the answer before the client has read it).
@@ -102,7 +108,7 @@ class EmulatorServer:
         self.host = host
         self.port = port
         self.request_timeout = request_timeout
-        self.limits = limits if limits is not None else cp.Limits()
+        self.limits = limits if limits is not None else DEFAULT_LIMITS
         self.max_connections = max_connections
         self.url: str | None = None
         self._connections = 0
@@ -200,7 +206,7 @@ class BackgroundEmulator:
         **options: `EmulatorServer`'s keyword arguments (``host``, ``port``, ...).
     """
 
-    def __init__(self, emulator: Emulator | None = None, *, backend: str = "asyncio", **options: Any) -> None:
+    def __init__(self, emulator: Emulator | None = None, *, backend: str = DEFAULT_BACKEND, **options: Any) -> None:
         self.server = EmulatorServer(emulator, **options)
         self._backend = backend
         self._stack = contextlib.ExitStack()

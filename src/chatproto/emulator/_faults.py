@@ -15,7 +15,8 @@ import math
 
 import msgspec
 
-from ._emulator_types import EmulatorError
+from ._defaults import DEFAULT_FAULT_DELAY_MS
+from ._types import EmulatorError
 
 #: The longest injected delay: ten minutes is past any client's timeout.
 MAX_DELAY_MS = 600_000
@@ -61,7 +62,7 @@ class FaultPlan(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbi
 
     seed: int = 0
     delay: float = 0.0
-    delay_ms: int = 100
+    delay_ms: int = DEFAULT_FAULT_DELAY_MS
     close_before_record: float = 0.0
     close_after_record: float = 0.0
     server_error: float = 0.0

@@ -12,30 +12,61 @@ GET    /emulator/engagements/{id}/messages     `Emulator.messages`
 GET    /emulator/faults                        `Emulator.faults`
 POST   /emulator/faults                        `Emulator.set_faults`
 =====  ======================================  ==============================
+
+The routes see the emulator only through `ControlCalls`, the calls they
+make, so this module needs nothing of the state module: the state module
+imports it to hand it the requests outside the agent API, and the imports
+of the package run one way.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
-from ._codec import check_depth
-from ._emulator_faults import FaultPlan
-from ._emulator_types import EmulatorError, EngagementCreated, Reply, error_reply
-from ._errors import LimitExceeded
-from ._events import HTTPRequestReceived
-
-if TYPE_CHECKING:
-    from .emulator import Emulator
+from .._codec import check_depth
+from .._errors import LimitExceeded
+from .._events import HTTPRequestReceived
+from .._post_message import PostMessageRequest
+from ._faults import FaultPlan
+from ._types import EmulatorError, EngagementCreated, Reply, SessionInfo, error_reply
 
 _T = TypeVar("_T")
 #: Control bodies are flat objects; anything deeper is refused before decoding.
 _MAX_CONTROL_DEPTH = 4
 #: How much of a hostile path an error message repeats.
 _MAX_ECHO = 120
+
+
+class ControlCalls(Protocol):
+    """What the routes need of an emulator: the calls they make (`Emulator` has them)."""
+
+    def open_session(
+        self, agent_id: str | int, *, site: str | None = None, session_id: str | None = None
+    ) -> SessionInfo:
+        """``POST /emulator/sessions``."""
+
+    def session(self, session_id: str) -> SessionInfo:
+        """``GET /emulator/sessions/{sessionId}``."""
+
+    def start_engagement(self, session_id: str, *, engagement_id: int | None = None) -> int:
+        """``POST /emulator/engagements``."""
+
+    def conclude_engagement(self, engagement_id: int) -> None:
+        """``POST /emulator/engagements/{id}/conclude``."""
+
+    def messages(self, engagement_id: int) -> list[PostMessageRequest]:
+        """``GET /emulator/engagements/{id}/messages``."""
+
+    @property
+    def faults(self) -> FaultPlan:
+        """``GET /emulator/faults``."""
+
+    def set_faults(self, faults: FaultPlan | None) -> None:
+        """``POST /emulator/faults``."""
 
 
 class _OpenSessionBody(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -48,37 +79,37 @@ class _StartEngagementBody(msgspec.Struct, frozen=True, rename="camel", forbid_u
     engagement_id: int | None = None
 
 
-def _open_session(emulator: Emulator, body: bytes) -> Reply:
+def _open_session(emulator: ControlCalls, body: bytes) -> Reply:
     request = _decode(body, _OpenSessionBody, "sessions")
     return Reply(body=emulator.open_session(request.agent_id, site=request.site))
 
 
-def _get_session(emulator: Emulator, body: bytes, session_id: str) -> Reply:
+def _get_session(emulator: ControlCalls, body: bytes, session_id: str) -> Reply:
     return Reply(body=emulator.session(session_id))
 
 
-def _start_engagement(emulator: Emulator, body: bytes) -> Reply:
+def _start_engagement(emulator: ControlCalls, body: bytes) -> Reply:
     request = _decode(body, _StartEngagementBody, "engagements")
     return Reply(
         body=EngagementCreated(emulator.start_engagement(request.session_id, engagement_id=request.engagement_id))
     )
 
 
-def _conclude_engagement(emulator: Emulator, body: bytes, engagement_id: str) -> Reply:
+def _conclude_engagement(emulator: ControlCalls, body: bytes, engagement_id: str) -> Reply:
     number = int(engagement_id)
     emulator.conclude_engagement(number)
     return Reply(body=EngagementCreated(number))
 
 
-def _messages(emulator: Emulator, body: bytes, engagement_id: str) -> Reply:
+def _messages(emulator: ControlCalls, body: bytes, engagement_id: str) -> Reply:
     return Reply(body=emulator.messages(int(engagement_id)))
 
 
-def _get_faults(emulator: Emulator, body: bytes) -> Reply:
+def _get_faults(emulator: ControlCalls, body: bytes) -> Reply:
     return Reply(body=emulator.faults)
 
 
-def _set_faults(emulator: Emulator, body: bytes) -> Reply:
+def _set_faults(emulator: ControlCalls, body: bytes) -> Reply:
     plan = _decode(body, FaultPlan, "faults")
     emulator.set_faults(plan)
     return Reply(body=plan)
@@ -96,7 +127,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], str, Callable[..., Reply]], ...] = (
 )
 
 
-def handle_control(emulator: Emulator, event: HTTPRequestReceived) -> Reply:
+def handle_control(emulator: ControlCalls, event: HTTPRequestReceived) -> Reply:
     """The answer to a request outside the agent API's path: a control route, 404 or 405."""
     allowed: list[str] = []
     for pattern, method, action in _ROUTES:

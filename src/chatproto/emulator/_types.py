@@ -1,4 +1,8 @@
-"""The values the emulator hands back: replies, error bodies, session details, its error."""
+"""The values the emulator hands back: replies, session details, its error.
+
+An error reply carries the `ServerConnection`'s `ErrorBody`, so the emulator's
+errors and the connection's own have one shape.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from typing import Any
 
 import msgspec
 
-from ._errors import LocalProtocolError
-from ._identity import redact
+from .._errors import LocalProtocolError
+from .._identity import redact
+from .._server import ErrorBody
 
 
 class EmulatorError(LocalProtocolError):
@@ -26,13 +31,6 @@ class EmulatorError(LocalProtocolError):
         super().__init__(message, error_status_hint=status)
         self.status = status
         self.code = code
-
-
-class ErrorBody(msgspec.Struct, frozen=True, rename="camel"):
-    """An error answer's body, the fields Oracle's own sample reads."""
-
-    exception_code: str
-    message: str
 
 
 class SessionInfo(msgspec.Struct, frozen=True, rename="camel"):

@@ -1,40 +1,9 @@
-"""The chat server's behaviour, as pure logic: a faithful local stand-in for tests and demos.
+"""`Emulator`: the chat server's state (sites, agent sessions, engagements, the
+messages posted into them) and its answers, one request at a time.
 
-An `Emulator` holds sites, agent sessions, engagements and the messages
-posted into them.  Its server loop (``transports.emulator``) feeds it the
-events of a `ServerConnection` and does what the returned `Reply` says::
-
-    emulator = Emulator()
-    event = conn.next_event()                       # RequestReceived, InvalidRequest, HTTPRequestReceived
-    reply = emulator.handle(event, now_ms=epoch_ms)  # the adapter's clock
-    # wait reply.delay_ms; close if reply.drop; else conn.send_response(reply.status, reply.body)
-
-Like the rest of the core it reads no clock and draws no random numbers:
-time comes in as ``now_ms``, and new session ids come from the
-``session_id_factory`` the caller passes.  The default factory counts, which
-keeps tests reproducible; a server reachable over a network must pass one
-that returns unguessable ids (the server loop does).
-
-postMessage, as the reference documents it:
-
-* 200 with ``chatPostResult: {clientReset: 0}``, ``chatSystemError: null``,
-  ``clientSendTime`` (the request's ``timeCreated``, or the time it arrived),
-  ``serviceStartTime`` and ``serviceFinishTime`` (epoch milliseconds), the
-  session id, the session's ``clientId`` (stable for the session) and the
-  request's ``sequenceNumber``, each 64-bit number with its ``...String`` twin;
-* 400 ``INVALID_FIELD`` naming the field for an invalid body (the
-  `ServerConnection` reports those), and for a ``destinationId`` that names
-  no engagement assigned to the session (the emulator only delivers to
-  ``destinationType: ENGAGEMENT``);
-* 403 ``ACCESS_DENIED`` for a missing or unknown ``X-JSESSIONID``, an
-  ``X-AID`` that does not own the session, or a ``pool`` other than the
-  session's;
-* 404 ``NOT_FOUND`` for unknown operations and sites;
-* 409 ``CONFLICT`` for a post into a concluded engagement (the reference:
-  "the lead participant has left the engagement").
-
-The control surface (see ``_emulator_control``) offers the same calls as
-`Emulator`'s methods over HTTP, under ``/emulator/``.
+What it answers, and why it reads no clock, is told in the package's
+docstring.  Requests outside the agent API go to the control surface
+(``_control``), which calls back the methods here.
 """
 
 from __future__ import annotations
@@ -42,32 +11,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from ._emulator_control import handle_control
-from ._emulator_faults import NO_FAULTS, Fault, FaultPlan
-from ._emulator_types import EmulatorError, EngagementCreated, ErrorBody, Reply, SessionInfo, error_reply
-from ._enums import DestinationType
-from ._errors import LocalProtocolError
-from ._events import HTTPRequestReceived, InvalidRequest, RequestReceived
-from ._identity import check_header_id, check_pool, check_site
-from ._post_message import ChatPostResult, PostMessageRequest, PostMessageResponse
+from .._enums import DestinationType
+from .._errors import LocalProtocolError
+from .._events import HTTPRequestReceived, InvalidRequest, RequestReceived
+from .._identity import check_header_id, check_pool, check_site
+from .._post_message import ChatPostResult, PostMessageRequest, PostMessageResponse
+from ._control import handle_control
+from ._defaults import DEFAULT_MAX_ENGAGEMENTS, DEFAULT_MAX_MESSAGES, DEFAULT_MAX_SESSIONS, DEFAULT_POOL, DEFAULT_SITES
+from ._faults import NO_FAULTS, Fault, FaultPlan
+from ._types import EmulatorError, Reply, SessionInfo, error_reply
 
-__all__ = [
-    "DEFAULT_POOL",
-    "DEFAULT_SITE",
-    "Emulator",
-    "EmulatorError",
-    "EngagementCreated",
-    "ErrorBody",
-    "Fault",
-    "FaultPlan",
-    "Reply",
-    "SessionInfo",
-]
-
-#: The site the reference's examples use.
-DEFAULT_SITE = "day001_221100_sql_001h"
-#: The pool the reference's examples use.
-DEFAULT_POOL = "297:1"
 _MAX_INT64 = 2**63 - 1
 
 
@@ -123,13 +76,13 @@ class Emulator:
     def __init__(
         self,
         *,
-        sites: tuple[str, ...] = (DEFAULT_SITE,),
+        sites: tuple[str, ...] = DEFAULT_SITES,
         pool: str = DEFAULT_POOL,
         session_id_factory: Callable[[], str] | None = None,
         faults: FaultPlan = NO_FAULTS,
-        max_sessions: int = 10_000,
-        max_engagements: int = 100_000,
-        max_messages: int = 1_000_000,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+        max_engagements: int = DEFAULT_MAX_ENGAGEMENTS,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
     ) -> None:
         if not sites:
             raise LocalProtocolError("an emulator serves at least one site")
@@ -400,11 +353,3 @@ def _header_id(field: str, value: object) -> str:
         return check_header_id(field, value)
     except LocalProtocolError as exc:
         raise EmulatorError(400, "INVALID_FIELD", str(exc)) from exc
-
-
-# Public objects say they live in this module, not in its private helpers.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) and _obj.__module__.startswith("chatproto._"):
-        _obj.__module__ = __name__
-del _name, _obj

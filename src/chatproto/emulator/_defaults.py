@@ -1,0 +1,45 @@
+"""The emulator's defaults, each defined here and nowhere else.
+
+`Emulator` and `FaultPlan` take theirs from here; so do the server loop
+(``transports.emulator``) and the ``chatproto emulator`` command, which
+must not drift from them.  The core never serves anything itself: the
+serving defaults are here so that the loop and the command share one copy.
+Plain values only, and nothing of the emulator imported, so every other
+module of the package may import this one.
+"""
+
+from __future__ import annotations
+
+from .. import _limits
+
+#: The site the reference's examples use.
+DEFAULT_SITE = "day001_221100_sql_001h"
+#: The sites an emulator serves unless told otherwise.
+DEFAULT_SITES = (DEFAULT_SITE,)
+#: The pool the reference's examples use.
+DEFAULT_POOL = "297:1"
+
+# Capacity bounds, so a long-running emulator cannot grow without limit.
+#: Agent sessions open at once.
+DEFAULT_MAX_SESSIONS = 10_000
+#: Engagements held, concluded ones included.
+DEFAULT_MAX_ENGAGEMENTS = 100_000
+#: Messages recorded, over all engagements.
+DEFAULT_MAX_MESSAGES = 1_000_000
+
+#: How late an injected delay answers, in milliseconds.
+DEFAULT_FAULT_DELAY_MS = 100
+
+# Where and how the server loop serves.
+#: The address listened on: loopback, so nothing off this machine reaches the emulator unless asked to.
+DEFAULT_HOST = "127.0.0.1"
+#: The port ``chatproto emulator`` listens on (the server loop's own default is 0, a free port).
+DEFAULT_PORT = 8080
+#: Seconds a client has to deliver a whole request, or to start the next one on a kept-alive connection.
+DEFAULT_REQUEST_TIMEOUT = 30.0
+#: Connections served at once; more are closed as soon as they are accepted.
+DEFAULT_MAX_CONNECTIONS = 1024
+#: The anyio backend the server loop runs on.
+DEFAULT_BACKEND = "asyncio"
+#: What the server loop holds clients to: `ServerConnection`'s own bounds, not a second set.
+DEFAULT_LIMITS = _limits.DEFAULT_LIMITS
