@@ -1,4 +1,8 @@
-"""Helpers for the emulator tests: request bytes, feeding a ServerConnection, a raw socket client."""
+"""Helpers for the emulator tests: request bytes, feeding a ServerConnection, a raw socket client.
+
+The reference example's values come from `tests.reference`; `receive` is the
+shared drivers' `first_server_event`.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +10,31 @@ import socket
 from collections.abc import Iterable
 
 import h11
+from tests.drivers import first_server_event
+from tests.reference import AGENT_ID as REFERENCE_AGENT_ID
+from tests.reference import POOL, POST_PATH, POST_TARGET, SITE
+from tests.reference import REFERENCE_REQUEST_BODY as REFERENCE_BODY
+from tests.reference import SESSION_ID as REFERENCE_SESSION_ID
 
 import chatproto as cp
 
-SITE = "day001_221100_sql_001h"
-POOL = "297:1"
-POST_PATH = f"/engagement/api/agent/{SITE}/v1/postMessage"
-POST_TARGET = f"{POST_PATH}?pool={POOL}"
-#: The session id and agent id of the reference's cURL example.
-REFERENCE_SESSION_ID = "node01h8m13tljpm7ns8nayp0pid91"
-REFERENCE_AGENT_ID = "12"
-#: The reference's "Request Body Example", byte for byte.
-REFERENCE_BODY = b"""{
-"timeCreated" : 1621869388454,
-"sequenceNumber" : 5,
-"visibility" : "ALL",
-"body" : "Sample message text.",
-"destinationId" : 27,
-"destinationType" : "ENGAGEMENT",
-"messageType" : "TEXT",
-"messageId" : "1",
-"richText" : null,
-"messageDataMap" : null
-}"""
+__all__ = [
+    "JSON_UTF8",
+    "NETWORK_TIMEOUT",
+    "POOL",
+    "POST_PATH",
+    "POST_TARGET",
+    "REFERENCE_AGENT_ID",
+    "REFERENCE_BODY",
+    "REFERENCE_SESSION_ID",
+    "SITE",
+    "RawClient",
+    "post_body",
+    "read_until_closed",
+    "receive",
+    "request_bytes",
+]
+
 JSON_UTF8 = "application/json; charset=UTF-8"
 NETWORK_TIMEOUT = 10.0
 
@@ -72,25 +78,11 @@ def post_body(**fields: object) -> bytes:
 
 
 def receive(data: bytes) -> tuple[cp.ServerConnection, cp.ServerEvent]:
-    """The first event of ``data``, fed whole, byte by byte, and with trailing bytes: it must be the same.
+    """The first event of ``data``, the same however it is cut and with trailing bytes.
 
     Returns the connection that was fed whole, ready to answer.
     """
-    events = []
-    connections = []
-    for chunks in ([data], [data[i : i + 1] for i in range(len(data))], [data + b"GET / HTTP/1.1\r\n"]):
-        conn = cp.ServerConnection()
-        event: object = cp.NEED_DATA
-        for chunk in chunks:
-            conn.receive_data(chunk)
-            event = conn.next_event()
-            if event is not cp.NEED_DATA:
-                break
-        connections.append(conn)
-        events.append(event)
-    assert events[0] == events[1] == events[2], events
-    assert events[0] is not cp.NEED_DATA
-    return connections[0], events[0]  # type: ignore[return-value]
+    return first_server_event(data)
 
 
 class RawClient:
