@@ -37,7 +37,7 @@ bench: $(STAMP)
 
 fuzz: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[fuzz]'
-	$(BIN)/python fuzz/run_all.py --seconds $(FUZZ_SECONDS)
+	$(BIN)/python -m fuzz.run_all --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) .coverage .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,10 +1,11 @@
-"""What the harnesses share: a byte reader, fixed sessions, and the drivers that
-feed bytes to a connection and record what comes out.
+"""What the harnesses share: a byte reader, the limit profiles, the whole
+versus split oracle, and the atheris entry point.
 
-Every harness is a plain function of bytes (``test_one_input``) that raises on a
-finding, so the same code runs under atheris (``python fuzz/fuzz_x.py``), over
-the seed corpora in the test suite, and on one crash file to reproduce it.
-None of it imports atheris.
+Every harness is a plain function of bytes (``test_one_input``) that raises on
+a finding, so the same code runs under atheris (``python -m fuzz.fuzz_x``),
+over the seed corpora in the test suite, and on one crash file to reproduce
+it.  The drivers that feed the bytes to a connection and check what comes out
+are the test suite's (`tests.drivers`).  None of it imports atheris.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-import msgspec
+from tests.drivers import Outcome, split_at
 
 import chatproto as cp
 
@@ -27,32 +27,6 @@ SMALL_LIMITS = cp.Limits(max_header_bytes=160, max_body_bytes=240, max_json_dept
 LIMIT_PROFILES = (cp.Limits(), SMALL_LIMITS)
 #: Limits no fuzzer input can reach: what a stream does with no limits at all.
 NO_LIMITS = cp.Limits(max_header_bytes=2**40, max_body_bytes=2**40, max_json_depth=2**20)
-
-SITE = "day001_221100_sql_001h"
-AGENT_ID = "12"
-SESSION_ID = "node01h8m13tljpm7ns8nayp0pid91"
-POOL = "297:1"
-TOKEN = "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"
-
-
-def session() -> cp.AgentSession:
-    """The reference example's session, with a token so every operation can be sent."""
-    return cp.AgentSession(
-        host="chat.example.com", site=SITE, agent_id=AGENT_ID, session_id=SESSION_ID, pool=POOL, token=TOKEN
-    )
-
-
-def post_message(**overrides: Any) -> cp.PostMessageRequest:
-    """The reference example's request body; keyword arguments replace its values."""
-    values: dict[str, Any] = {
-        "body": "Sample message text.",
-        "destination_id": 27,
-        "destination_type": cp.DestinationType.ENGAGEMENT,
-        "message_id": "1",
-        "time_created": 1621869388454,
-        "visibility": cp.Visibility.ALL,
-    }
-    return cp.PostMessageRequest(**{**values, **overrides})
 
 
 class Reader:
@@ -98,120 +72,9 @@ class Reader:
 
 
 def split_points(reader: Reader) -> list[int]:
-    """Up to seven cut positions (two bytes each), to be taken modulo the length of what is cut."""
+    """Up to seven cut positions (two bytes each), for `tests.drivers.split_at`, which takes them
+    modulo the length of what is cut."""
     return [reader.below(65536) for _ in range(reader.below(8))]
-
-
-def cut(data: bytes, points: Sequence[int]) -> list[bytes]:
-    """``data`` cut at ``points`` (modulo its length + 1); no piece is empty, since ``b""`` would
-    mean the end of the stream."""
-    pieces = []
-    start = 0
-    for point in [*sorted(point % (len(data) + 1) for point in points), len(data)]:
-        if point > start:
-            pieces.append(data[start:point])
-            start = point
-    return pieces
-
-
-class Outcome(msgspec.Struct):
-    """What a connection made of a stream: its events, in order, and how it ended."""
-
-    events: list[Any]
-    error: str | None  # the exception's class name, or None
-    state: str
-    #: The status a server answers the error with (its message may name
-    #: different bytes, so only the status is compared).
-    error_status: int | None = None
-
-
-def _check_error(exc: cp.RemoteProtocolError) -> None:
-    if isinstance(exc, cp.LimitExceeded):
-        assert exc.observed > exc.limit, (exc.limit_name, exc.observed, exc.limit)
-    # A 4xx, or h11's 501 for a transfer coding it does not implement.
-    assert 400 <= exc.error_status_hint <= 499 or exc.error_status_hint == 501, exc.error_status_hint
-
-
-def drive_client(pieces: Sequence[bytes], limits: cp.Limits, request: cp.Request | None = None) -> Outcome:
-    """Send ``request``, feed ``pieces`` then the end of the stream, draining events after each.
-
-    Only events or `cp.RemoteProtocolError` may come out; after an error the
-    connection must stay failed.
-    """
-    conn = cp.ClientConnection(session(), limits=limits)
-    conn.send(request if request is not None else post_message())
-    events: list[Any] = []
-    try:
-        for piece in [*pieces, b""]:
-            conn.receive_data(piece)
-            while True:
-                event = conn.next_event()
-                if event is cp.NEED_DATA:
-                    break
-                assert isinstance(event, cp.ResponseReceived | cp.ErrorReceived | cp.ConnectionClosed), event
-                events.append(event)
-                if isinstance(event, cp.ConnectionClosed):
-                    assert conn.next_event() == event  # stays closed
-                    break
-    except cp.RemoteProtocolError as exc:
-        _check_error(exc)
-        assert conn.state is cp.ConnectionState.ERROR
-        assert not conn.can_reuse
-        _must_raise(conn.next_event, cp.RemoteProtocolError)
-        _must_raise(lambda: conn.send(post_message()), cp.LocalProtocolError)
-        return Outcome(events, type(exc).__name__, conn.state.name)
-    return Outcome(events, None, conn.state.name)
-
-
-def _must_raise(call: Callable[[], object], kind: type[BaseException]) -> None:
-    try:
-        call()
-    except kind:
-        return
-    raise AssertionError(f"{call} did not raise {kind.__name__}")
-
-
-def answer(conn: cp.ServerConnection, event: cp.ServerEvent) -> bytes:
-    """A plain server's answer to ``event``; sending it must never fail."""
-    if isinstance(event, cp.InvalidRequest):
-        assert 400 <= event.status <= 499, event
-        return conn.send_error(event.status, event.code, event.message)
-    if isinstance(event, cp.RequestReceived):
-        return conn.send_response(200, event.operation.response_type())
-    assert isinstance(event, cp.HTTPRequestReceived), event
-    return conn.send_error(404, "NOT_FOUND", "no such resource")
-
-
-def drive_server(
-    pieces: Sequence[bytes],
-    limits: cp.Limits,
-    respond: Callable[[cp.ServerConnection, cp.ServerEvent], bytes] = answer,
-) -> Outcome:
-    """Feed ``pieces`` then the end of the stream to a `cp.ServerConnection`,
-    answering each request as it comes; the answers are recorded with the events."""
-    conn = cp.ServerConnection(limits=limits)
-    events: list[Any] = []
-    try:
-        for piece in [*pieces, b""]:
-            conn.receive_data(piece)
-            while True:
-                event = conn.next_event()
-                if event is cp.NEED_DATA:
-                    break
-                events.append(event)
-                if isinstance(event, cp.ConnectionClosed):
-                    break
-                reply = respond(conn, event)
-                assert reply.startswith(b"HTTP/1.1 "), reply[:40]
-                events.append(reply)
-    except cp.RemoteProtocolError as exc:
-        _check_error(exc)
-        reply = conn.send_error_for(exc)
-        assert reply == b"" or reply.startswith((b"HTTP/1.1 4", b"HTTP/1.1 501 ")), reply[:40]
-        _must_raise(conn.next_event, cp.RemoteProtocolError)
-        status = int(reply[9:12]) if reply else None
-        return Outcome(events, type(exc).__name__, "ERROR", status)
-    return Outcome(events, None, "REUSABLE" if conn.can_reuse else "DONE")
 
 
 def same_outcome(whole: Outcome, split: Outcome, what: str, unlimited: Callable[[], Outcome]) -> None:
@@ -231,7 +94,7 @@ def same_outcome(whole: Outcome, split: Outcome, what: str, unlimited: Callable[
     raise AssertionError(f"{what}: whole and split differ\n whole: {whole!r}\n split: {split!r}")
 
 
-def whole_and_split(data: bytes, drive: Callable[[list[bytes], cp.Limits], Outcome], what: str) -> None:
+def whole_and_split(data: bytes, drive: Callable[[Sequence[bytes], cp.Limits], Outcome], what: str) -> None:
     """The receive harnesses' body: a flags byte (bit 0: small limits), the
     split points, then the stream, driven whole and then cut at the points,
     each ending with the end of the stream; both must come out the same."""
@@ -240,7 +103,7 @@ def whole_and_split(data: bytes, drive: Callable[[list[bytes], cp.Limits], Outco
     points = split_points(reader)
     stream = reader.rest()
     pieces = [stream] if stream else []
-    same_outcome(drive(pieces, limits), drive(cut(stream, points), limits), what, lambda: drive(pieces, NO_LIMITS))
+    same_outcome(drive(pieces, limits), drive(split_at(stream, points), limits), what, lambda: drive(pieces, NO_LIMITS))
 
 
 def run_main(test_one_input: Callable[[bytes], None]) -> None:

@@ -7,10 +7,11 @@ import enum
 from typing import Any
 
 import msgspec
-from _common import Reader
 from msgspec import inspect
 
 import chatproto as cp
+
+from ._common import Reader
 
 _NOTHING = object()
 

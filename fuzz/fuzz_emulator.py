@@ -19,11 +19,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from _common import AGENT_ID, LIMIT_PROFILES, POOL, SESSION_ID, SITE, TOKEN, Reader, run_main
-from _requests import example_request, wild_value
+from tests.reference import AGENT_ID, HOST, POOL, SESSION_ID, SITE, TOKEN
 
 import chatproto as cp
 from chatproto.emulator import Emulator, ErrorBody
+
+from ._common import LIMIT_PROFILES, Reader, run_main
+from ._requests import example_request, wild_value
 
 NOW_MS = 1621869388454
 ENGAGEMENT = 27
@@ -86,7 +88,7 @@ def _built_request(reader: Reader) -> bytes:
     else:
         path = "/" + reader.text(24)
     body = _fuzzed_json(reader, operation) if reader.byte() & 3 else reader.sized(200)
-    headers = [("Host", "chat.example.com")]
+    headers = [("Host", HOST)]
     flags = reader.byte()
     if flags & 1:
         headers.append(("Content-Type", "application/json; charset=utf-8" if flags & 2 else reader.text(16)))

@@ -3,7 +3,7 @@
 Input: the session's values (host, site, agent id, session id, pool, token),
 each the reference's value, the fuzzer's text, or the reference's value with
 one fuzzer byte spliced in; then an operation and its fields, each of the
-right type or of any type (`_requests.fuzzed_request`).
+right type or of any type (`fuzz._requests.fuzzed_request`).
 
 `cp.AgentSession` and `cp.ClientConnection.send` may only return or raise
 `cp.LocalProtocolError`.  A session is accepted only if every value is clean
@@ -24,13 +24,17 @@ from typing import Any
 from urllib.parse import quote
 
 import h11
-from _common import AGENT_ID, POOL, SESSION_ID, SITE, TOKEN, Reader, run_main
-from _requests import fuzzed_request
+from tests.reference import AGENT_ID, HOST, POOL, SESSION_ID, SITE, TOKEN
 
 import chatproto as cp
 
+from ._common import Reader, run_main
+from ._requests import fuzzed_request
+
 OPERATIONS = tuple(cp.OPERATIONS.values())
-HOST = "chat.example.com:8443"
+#: The reference host with a port: a port must reach the Host header unchanged, and the
+#: fuzzer's splices land in it too.
+HOST_WITH_PORT = f"{HOST}:8443"
 # What the architecture allows in each value (and nothing else may pass).
 _CLEAN = {
     "site": re.compile(r"[A-Za-z0-9._~-]+"),
@@ -41,7 +45,7 @@ _CLEAN = {
     "token": re.compile(r"[!-~]+"),
 }
 _DEFAULTS: dict[str, str] = {
-    "host": HOST,
+    "host": HOST_WITH_PORT,
     "site": SITE,
     "agent_id": AGENT_ID,
     "session_id": SESSION_ID,

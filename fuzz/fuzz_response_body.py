@@ -16,10 +16,13 @@ passes as a 200.
 from __future__ import annotations
 
 import msgspec
-from _common import LIMIT_PROFILES, NO_LIMITS, Reader, cut, drive_client, run_main, same_outcome, split_points
-from _requests import example_request
+from tests.drivers import split_at, stream_into_client
+from tests.reference import chunked, http_response
 
 import chatproto as cp
+
+from ._common import LIMIT_PROFILES, NO_LIMITS, Reader, run_main, same_outcome, split_points
+from ._requests import example_request
 
 OPERATIONS = tuple(cp.OPERATIONS.values())
 # No 204 or 304: they have no body, so the two framings would not be the same stream.
@@ -27,11 +30,11 @@ STATUSES = (200, 200, 200, 200, 400, 403, 404, 409, 500, 503, 201, 302, 401)
 
 
 def framed(status: int, body: bytes, chunks: list[bytes] | None) -> bytes:
-    head = b"HTTP/1.1 %d X\r\nContent-Type: application/json;charset=utf-8\r\n" % status
+    """A response of ``status`` carrying ``body``: by Content-Length, or chunked into ``chunks``."""
     if chunks is None:
-        return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
-    framing = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks)
-    return head + b"Transfer-Encoding: chunked\r\n\r\n" + framing + b"0\r\n\r\n"
+        return http_response(status, body, reason=b"X")
+    coded = chunked(body, *(len(chunk) for chunk in chunks))
+    return http_response(status, coded, reason=b"X", headers=[(b"Transfer-Encoding", b"chunked")], content_length=False)
 
 
 def test_one_input(data: bytes) -> None:
@@ -44,10 +47,13 @@ def test_one_input(data: bytes) -> None:
     body = reader.rest()
     request = example_request(operation)
 
-    by_length = drive_client([framed(status, body, None)], limits, request)
-    chunked = drive_client([framed(status, body, cut(body, points))], limits, request)
+    by_length = stream_into_client([framed(status, body, None)], limits, request)
+    by_chunks = stream_into_client([framed(status, body, split_at(body, points))], limits, request)
     same_outcome(
-        by_length, chunked, "response body", lambda: drive_client([framed(status, body, None)], NO_LIMITS, request)
+        by_length,
+        by_chunks,
+        "response body",
+        lambda: stream_into_client([framed(status, body, None)], NO_LIMITS, request),
     )
 
     if by_length.error is None:

@@ -2,7 +2,7 @@
 
 Input: a flags byte (bit 0: small limits), the split points, then the bytes
 a client sends.  A `cp.ServerConnection` is fed them whole, then (fresh) in
-pieces; each request is answered as it comes (`_common.answer`).  Only events
+pieces; each request is answered as it comes (`tests.drivers.answer_typed`).  Only events
 or `cp.RemoteProtocolError` may come out, every answer and every
 `send_error_for` must be sendable (4xx, or 501 for an unknown transfer
 coding), and both runs must give the same events and the same answer bytes.
@@ -10,11 +10,13 @@ coding), and both runs must give the same events and the same answer bytes.
 
 from __future__ import annotations
 
-from _common import drive_server, run_main, whole_and_split
+from tests.drivers import stream_into_server
+
+from ._common import run_main, whole_and_split
 
 
 def test_one_input(data: bytes) -> None:
-    whole_and_split(data, drive_server, "server receive")
+    whole_and_split(data, stream_into_server, "server receive")
 
 
 if __name__ == "__main__":

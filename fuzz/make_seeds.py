@@ -5,7 +5,7 @@ Seeds are the golden exchanges of ``tests/data`` plus what the core itself
 produces (every operation's request from `cp.ClientConnection.send`, the
 reference's example response, chunked and limit-edge variants), each behind
 the control bytes its harness reads first.  The output is deterministic:
-run ``python fuzz/make_seeds.py`` after changing the golden files or an input
+run ``python -m fuzz.make_seeds`` after changing the golden files or an input
 layout, and commit the result.
 """
 
@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
-from _common import DICTIONARY, FUZZ_DIR, SEEDS_DIR, session
-from _requests import example_request
+from tests.reference import DATA, POOL, REFERENCE_RESPONSE_BODY, bearer_session, chunked, http_response
 
 import chatproto as cp
 
-GOLDEN_DIR = FUZZ_DIR.parent / "tests" / "data"
-OPERATION_NAMES = tuple(cp.OPERATIONS)
+from ._common import DICTIONARY, SEEDS_DIR
+from ._requests import example_request
 
-REFERENCE_BODY = (
-    b'{"chatPostResult":{"clientReset":"0"},"chatSystemError":null,"clientSendTime":1564598688444,'
-    b'"serviceStartTime":1653492901569,"serviceFinishTime":1653492901701,'
-    b'"sessionId":"node01hyuckn70y6nm1g2hco4hrwlqq0","clientId":47,"clientIdString":"47",'
-    b'"sequenceNumber":1,"sequenceNumberString":"1"}'
-)
+OPERATION_NAMES = tuple(cp.OPERATIONS)
 ERROR_BODIES = (
     b'{"exceptionCode":"INVALID_FIELD","message":"destinationId: no engagement 27"}',
     b'{"exceptionCode":"CONFLICT","message":"the lead participant has left the engagement"}',
@@ -51,23 +46,21 @@ ODD_BODIES = (
 )
 
 
-def response(status: int, body: bytes, *, chunked: bool = False, extra: bytes = b"") -> bytes:
-    head = b"HTTP/1.1 %d X\r\nContent-Type: application/json;charset=utf-8\r\n" % status + extra
-    if chunked:
-        half = len(body) // 2
-        framing = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:half], body[half:]) if part)
-        return head + b"Transfer-Encoding: chunked\r\n\r\n" + framing + b"0\r\n\r\n"
-    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+def response(status: int, body: bytes, *, halves: bool = False, headers: Sequence[tuple[bytes, bytes]] = ()) -> bytes:
+    """A response of ``status`` carrying ``body``: by Content-Length, or chunked in two ``halves``."""
+    if not halves:
+        return http_response(status, body, reason=b"X", headers=headers)
+    framing = [*headers, (b"Transfer-Encoding", b"chunked")]
+    return http_response(status, chunked(body, len(body) // 2), reason=b"X", headers=framing, content_length=False)
 
 
 def golden(prefix: str) -> list[bytes]:
-    if not GOLDEN_DIR.is_dir():
-        return []
-    return [path.read_bytes() for path in sorted(GOLDEN_DIR.glob(f"{prefix}-*.http"))]
+    """Every golden exchange of ``tests/data`` whose name starts with ``prefix``."""
+    return [path.read_bytes() for path in sorted(DATA.glob(f"{prefix}-*.http"))]
 
 
 def requests() -> list[bytes]:
-    wires = [cp.ClientConnection(session()).send(example_request(op)) for op in cp.OPERATIONS.values()]
+    wires = [cp.ClientConnection(bearer_session()).send(example_request(op)) for op in cp.OPERATIONS.values()]
     control = (
         b'POST /emulator/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\n{"agentId":"12"}',
         b"GET /emulator/engagements/27/messages HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -78,10 +71,10 @@ def requests() -> list[bytes]:
 
 def responses() -> list[bytes]:
     made = [
-        response(200, REFERENCE_BODY),
-        response(200, REFERENCE_BODY, chunked=True),
-        response(200, REFERENCE_BODY, extra=b"Connection: close\r\n"),
-        b"HTTP/1.1 100 Continue\r\n\r\n" + response(200, REFERENCE_BODY),
+        response(200, REFERENCE_RESPONSE_BODY),
+        response(200, REFERENCE_RESPONSE_BODY, halves=True),
+        response(200, REFERENCE_RESPONSE_BODY, headers=[(b"Connection", b"close")]),
+        b"HTTP/1.1 100 Continue\r\n\r\n" + response(200, REFERENCE_RESPONSE_BODY),
         *(response(status, body) for status, body in zip((400, 409, 403, 403, 404), ERROR_BODIES, strict=True)),
         *(response(200, body) for body in ODD_BODIES),
     ]
@@ -98,7 +91,7 @@ def seeds() -> dict[str, list[bytes]]:
         ]
         + [b"\x00\x02\x00\x10\x00\x40" + wire for wire in responses()[:4]],
         # operation, status index (0: 200, 4: 400), flags, no split, then the body
-        "response_body": [bytes([post, 0, 0, 0]) + body for body in (REFERENCE_BODY, *ODD_BODIES)]
+        "response_body": [bytes([post, 0, 0, 0]) + body for body in (REFERENCE_RESPONSE_BODY, *ODD_BODIES)]
         + [bytes([post, 4, 1, 0]) + body for body in ERROR_BODIES]
         + [bytes([index, 0, 0, 1, 0, 7]) + b'{"sequenceNumber":1}' for index in range(len(OPERATION_NAMES))],
         "server_receive": [flags + b"\x00" + wire for wire in requests() for flags in (b"\x00", b"\x01")]
@@ -146,7 +139,7 @@ def dictionary() -> list[bytes]:
         b"CONNECT ",
         b"/engagement/api/agent/",
         b"/v1/",
-        b"?pool=297:1",
+        b"?pool=" + POOL.encode(),
         b"&request=",
         b"/emulator/sessions",
         b"/emulator/engagements/27/conclude",

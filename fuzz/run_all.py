@@ -1,6 +1,6 @@
 """Run every harness for a while, one after another, each in its own process.
 
-    python fuzz/run_all.py --seconds 60          # what `make fuzz FUZZ_SECONDS=60` runs
+    python -m fuzz.run_all --seconds 60          # what `make fuzz FUZZ_SECONDS=60` runs
 
 Each harness starts from its seeds (``fuzz/seeds/<name>``) plus the corpus its
 earlier runs grew (``fuzz/corpus-<name>``, not committed), with the token
@@ -12,7 +12,9 @@ or a broken invariant; a timeout; running out of memory), written to
 ``fuzz/crash-<name>-...``.  The exit status is 1 if any harness had a
 finding, so CI or a long campaign can stop on it.
 
-Reproduce a finding with ``python fuzz/fuzz_<name>.py fuzz/crash-<name>-...``,
+Run from the repository root, where the ``fuzz`` and ``tests`` packages are;
+each harness runs as ``python -m fuzz.fuzz_<name>``.  Reproduce a finding
+with ``python -m fuzz.fuzz_<name> fuzz/crash-<name>-...``,
 then add it to ``tests/hardening`` as a regression test.
 """
 
@@ -44,7 +46,8 @@ def run(name: str, seconds: int, work_dir: Path, per_input_timeout: int) -> tupl
     log = logs / f"{name}.log"
     command = [
         sys.executable,
-        str(FUZZ_DIR / f"fuzz_{name}.py"),
+        "-m",
+        f"fuzz.fuzz_{name}",
         f"-max_total_time={seconds}",
         f"-timeout={per_input_timeout}",
         "-rss_limit_mb=2048",
@@ -55,7 +58,9 @@ def run(name: str, seconds: int, work_dir: Path, per_input_timeout: int) -> tupl
         str(FUZZ_DIR / "seeds" / name),
     ]
     with log.open("wb") as output:
-        completed = subprocess.run(command, stdout=output, stderr=subprocess.STDOUT, timeout=seconds + 300, check=False)
+        completed = subprocess.run(
+            command, cwd=FUZZ_DIR.parent, stdout=output, stderr=subprocess.STDOUT, timeout=seconds + 300, check=False
+        )
     text = log.read_bytes()
     match = _EXECUTED.search(text) or _DONE.search(text)
     executions = int(match.group(1)) if match else 0

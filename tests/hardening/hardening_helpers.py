@@ -1,53 +1,54 @@
-"""Helpers for the hardening tests.
+"""What the hardening tests use, by the names they use it.
 
-The drivers are the fuzz harnesses' own (``fuzz/_common.py``), so the test
-suite and the fuzzing campaigns check the same invariants with the same code.
+The drivers are the fuzz harnesses' own (`tests.drivers`, in its `Outcome`
+form), so the test suite and the fuzzing campaigns check the same invariants
+with the same code: here ``drive_client``/``drive_server`` feed one way of
+cutting a stream that ends, and ``client_outcome``/``server_outcome`` every
+way of cutting it, which must agree.
 """
 
 from __future__ import annotations
 
-import random
-import sys
 from pathlib import Path
 
-import chatproto as cp
+import fuzz
 
-FUZZ_DIR = Path(__file__).resolve().parents[2] / "fuzz"
-if str(FUZZ_DIR) not in sys.path:
-    sys.path.insert(0, str(FUZZ_DIR))
-
-from _common import (  # noqa: E402  (the fuzz directory is not a package)
-    AGENT_ID,
-    POOL,
-    SESSION_ID,
-    SITE,
-    TOKEN,
-    Outcome,
-    cut,
-    drive_client,
-    drive_server,
-    post_message,
-    session,
-)
+from tests.drivers import DEFAULT_LIMITS, Outcome
+from tests.drivers import client_stream_outcome as client_outcome
+from tests.drivers import server_stream_outcome as server_outcome
+from tests.drivers import split_at as cut
+from tests.drivers import stream_into_client as drive_client
+from tests.drivers import stream_into_server as drive_server
+from tests.reference import AGENT_ID, HOST, POOL, SESSION_ID, SITE, TOKEN, chunked, make_session, post_message
+from tests.reference import bearer_session as session
 
 __all__ = [
     "AGENT_ID",
+    "DEFAULT_LIMITS",
     "FUZZ_DIR",
+    "HOST",
     "POOL",
+    "REFERENCE_BODY",
     "SESSION_ID",
     "SITE",
     "TOKEN",
     "Outcome",
+    "chunked",
     "client_outcome",
     "cut",
     "drive_client",
     "drive_server",
+    "make_session",
     "post_message",
     "response",
     "server_outcome",
     "session",
 ]
 
+FUZZ_DIR = Path(fuzz.__file__).resolve().parent
+
+#: A postMessage answer cut down to what these tests read (`tests.reference.REFERENCE_RESPONSE_BODY`
+#: is the whole page's), so that a stream's size stays well inside the limits the tests set.
 REFERENCE_BODY = b'{"chatPostResult":{"clientReset":"0"},"chatSystemError":null,"sequenceNumber":1}'
 
 
@@ -59,40 +60,3 @@ def response(head_lines: bytes = b"", body: bytes = REFERENCE_BODY, *, status: b
         else (b"Content-Length: %d\r\n" % len(body))
     )
     return b"HTTP/1.1 " + status + b"\r\n" + head_lines + framing + b"\r\n" + body
-
-
-def chunked(body: bytes, *sizes: int, terminator: bytes = b"\r\n", last: bytes = b"0\r\n\r\n") -> bytes:
-    """A chunked body: chunks of ``sizes``, then the rest in one chunk, each closed by ``terminator``."""
-    parts = []
-    start = 0
-    for size in sizes:
-        parts.append(body[start : start + size])
-        start += size
-    parts.append(body[start:])
-    return b"".join(b"%x\r\n%s%s" % (len(part), part, terminator) for part in parts if part) + last
-
-
-def _chunkings(stream: bytes, seed: int) -> list[list[bytes]]:
-    """Whole, byte by byte, and a few random cuts (a fixed seed: reproducible)."""
-    rng = random.Random(seed)
-    ways = [[stream] if stream else [], [stream[i : i + 1] for i in range(len(stream))]]
-    for _ in range(3):
-        ways.append(cut(stream, [rng.randrange(len(stream) + 1) for _ in range(rng.randrange(1, 6))]))
-    return ways
-
-
-DEFAULT_LIMITS = cp.Limits()
-
-
-def client_outcome(stream: bytes, limits: cp.Limits = DEFAULT_LIMITS, request: cp.Request | None = None) -> Outcome:
-    """What a client that sent ``request`` makes of ``stream``, the same however it is cut."""
-    outcomes = [drive_client(pieces, limits, request) for pieces in _chunkings(stream, len(stream))]
-    assert all(outcome == outcomes[0] for outcome in outcomes), outcomes
-    return outcomes[0]
-
-
-def server_outcome(stream: bytes, limits: cp.Limits = DEFAULT_LIMITS) -> Outcome:
-    """What a server makes of ``stream`` (answering each request), the same however it is cut."""
-    outcomes = [drive_server(pieces, limits) for pieces in _chunkings(stream, len(stream))]
-    assert all(outcome == outcomes[0] for outcome in outcomes), outcomes
-    return outcomes[0]

@@ -1,6 +1,6 @@
 """Every fuzz harness over its seeds and its past findings, in the normal test suite.
 
-The harnesses are plain functions of bytes (``fuzz/fuzz_<name>.py``), so this
+The harnesses are plain functions of bytes (``fuzz.fuzz_<name>``), so this
 needs no atheris: it checks that the seeds still satisfy every invariant, and
 replays each input a fuzzer once found (``fuzz_regressions/<harness>/``,
 named after the bug) so that none comes back.
@@ -12,6 +12,7 @@ import importlib
 from pathlib import Path
 
 import pytest
+from fuzz import make_seeds, run_all
 
 from .hardening_helpers import FUZZ_DIR
 
@@ -34,24 +35,22 @@ def test_every_harness_has_seeds() -> None:
 
 @pytest.mark.parametrize(("harness", "path"), _inputs(), ids=lambda value: getattr(value, "name", value))
 def test_harness_input(harness: str, path: Path) -> None:
-    module = importlib.import_module(f"fuzz_{harness}")
+    module = importlib.import_module(f"fuzz.fuzz_{harness}")
     module.test_one_input(path.read_bytes())
 
 
 def test_run_all_knows_every_harness() -> None:
-    run_all = importlib.import_module("run_all")
     assert run_all.HARNESSES == HARNESSES
     assert sorted(path.stem.removeprefix("fuzz_") for path in FUZZ_DIR.glob("fuzz_*.py")) == sorted(HARNESSES)
 
 
 def test_the_seeds_and_the_dictionary_are_what_make_seeds_writes(tmp_path: Path) -> None:
     # Stale seeds would fuzz an old input layout, or miss a changed golden file.
-    make_seeds = importlib.import_module("make_seeds")
     make_seeds.main(tmp_path / "seeds", tmp_path / "chatproto.dict")
     for harness in HARNESSES:
         written = {path.name: path.read_bytes() for path in (tmp_path / "seeds" / harness).iterdir()}
         committed = {path.name: path.read_bytes() for path in (FUZZ_DIR / "seeds" / harness).iterdir()}
-        assert written == committed, f"run python fuzz/make_seeds.py ({harness})"
+        assert written == committed, f"run python -m fuzz.make_seeds ({harness})"
     assert (tmp_path / "chatproto.dict").read_text() == (FUZZ_DIR / "chatproto.dict").read_text()
 
 

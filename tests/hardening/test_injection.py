@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 
 import chatproto as cp
 
-from .hardening_helpers import AGENT_ID, POOL, SESSION_ID, SITE, TOKEN, post_message, session
+from .hardening_helpers import AGENT_ID, HOST, POOL, SESSION_ID, SITE, TOKEN, post_message, session
 
-HOST = "chat.example.com"
 VALUES = {"host": HOST, "site": SITE, "agent_id": AGENT_ID, "session_id": SESSION_ID, "pool": POOL, "token": TOKEN}
 CONTROLS = [chr(code) for code in [*range(0x20), 0x7F]]
 # Not ASCII: line breaks to some readers, or bytes no header may carry.
@@ -158,7 +157,7 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=()), max_size=12
 @settings(max_examples=200, deadline=None)
 @given(field=st.sampled_from(list(VALUES)), value=_TEXT)
 def test_any_text_is_refused_or_sent_exactly(field: str, value: str) -> None:
-    from fuzz_request_encode import _check_with_h11, _check_with_server, _is_clean
+    from fuzz.fuzz_request_encode import _check_with_h11, _check_with_server, _is_clean
 
     try:
         agent = _make(**{field: value})
