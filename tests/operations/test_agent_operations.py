@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from tests.reference import SESSION_ID, SITE
+from tests.reference import make_session as reference_session
 
 import chatproto as cp
-
-SITE = "day001_221100_sql_001h"
-SESSION_ID = "node01h8m13tljpm7ns8nayp0pid91"
 
 # One valid request per operation, fields straight from the reference pages.
 REQUESTS: dict[str, cp.Request] = {
@@ -42,16 +41,8 @@ REQUESTS: dict[str, cp.Request] = {
 
 
 def make_session(**overrides: object) -> cp.AgentSession:
-    values: dict[str, object] = {
-        "host": "chat.example.com",
-        "site": SITE,
-        "agent_id": "12",
-        "session_id": SESSION_ID,
-        "pool": "297:1",
-        "token": "eyJ.abc/+=",
-    }
-    values.update(overrides)
-    return cp.AgentSession(**values)  # type: ignore[arg-type]
+    """The reference session, with the host and the token that the expected bytes below spell out."""
+    return reference_session(**{"host": "chat.example.com", "token": "eyJ.abc/+=", **overrides})
 
 
 def test_the_table_lists_all_fifteen_operations_with_postmessage_first() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import pytest
+from tests.reference import AGENT_ID, SESSION_ID, SITE
 from transport_server import Act, ChatServer, OnAccept
 
 import chatproto as cp
@@ -46,9 +47,9 @@ def anyio_backend(flavor: tuple[ModuleType, str]) -> str:
 @pytest.fixture
 def make_client(flavor: tuple[ModuleType, str]) -> Callable[..., Any]:
     def make(url: str, **options: Any) -> Any:
-        options.setdefault("site", "day001_221100_sql_001h")
-        options.setdefault("agent_id", "12")
-        options.setdefault("session_id", "node01h8m13tljpm7ns8nayp0pid91")
+        options.setdefault("site", SITE)
+        options.setdefault("agent_id", AGENT_ID)
+        options.setdefault("session_id", SESSION_ID)
         options.setdefault("timeout", 5.0)
         return flavor[0].AgentClient(url, **options)
 

@@ -8,13 +8,14 @@ import sys
 from typing import Any
 
 import pytest
+from tests.reference import AGENT_ID, SITE
 
 import chatproto as cp
 import transports
 from transports._client_common import Endpoint, parse_url
 from transports.sync import AgentClient
 
-OPTIONS: dict[str, Any] = {"site": "day001_221100_sql_001h", "agent_id": "12", "session_id": "s1"}
+OPTIONS: dict[str, Any] = {"site": SITE, "agent_id": AGENT_ID, "session_id": "s1"}
 
 
 @pytest.mark.parametrize(

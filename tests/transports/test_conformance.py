@@ -13,13 +13,12 @@ import time
 import msgspec
 import pytest
 import trustme
+from tests.reference import SITE
 from transport_clients import ClientFactory
 from transport_server import Act, ChatServer, OnAccept, refused_port
 
 import chatproto as cp
 import transports
-
-SITE = "day001_221100_sql_001h"
 
 
 def test_post_message_returns_the_typed_response(server: ChatServer, make_client: ClientFactory) -> None:

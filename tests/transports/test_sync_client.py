@@ -9,14 +9,15 @@ import threading
 from typing import Any
 
 import pytest
+from tests.reference import AGENT_ID, SESSION_ID, SITE
 from transport_server import Act, ChatServer
 
 from transports.sync import AgentClient
 
 OPTIONS: dict[str, Any] = {
-    "site": "day001_221100_sql_001h",
-    "agent_id": "12",
-    "session_id": "node01h8m13tljpm7ns8nayp0pid91",
+    "site": SITE,
+    "agent_id": AGENT_ID,
+    "session_id": SESSION_ID,
 }
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from tests.reference import AGENT_ID, SESSION_ID, SITE
 
 import chatproto as cp
 import transports.anyio
@@ -86,9 +87,9 @@ class ClientFactory:
         self._made: list[SyncClient | PortalClient] = []
 
     def __call__(self, url: str, **options: Any) -> SyncClient | PortalClient:
-        options.setdefault("site", "day001_221100_sql_001h")
-        options.setdefault("agent_id", "12")
-        options.setdefault("session_id", "node01h8m13tljpm7ns8nayp0pid91")
+        options.setdefault("site", SITE)
+        options.setdefault("agent_id", AGENT_ID)
+        options.setdefault("session_id", SESSION_ID)
         options.setdefault("timeout", 5.0)
         wrapped: SyncClient | PortalClient
         if self._portal is None:

@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from tests.reference import SESSION_ID
+
 import chatproto as cp
 
 WAIT_TIMEOUT = 10.0
@@ -319,7 +321,7 @@ def ok_response(sequence_number: int) -> cp.PostMessageResponse:
         client_send_time=1700000000000,
         service_start_time=1700000000001,
         service_finish_time=1700000000002,
-        session_id="node01h8m13tljpm7ns8nayp0pid91",
+        session_id=SESSION_ID,
         sequence_number=sequence_number,
         sequence_number_string=str(sequence_number),
     )
