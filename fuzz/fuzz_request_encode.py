@@ -32,8 +32,8 @@ from ._common import Reader, run_main
 from ._requests import fuzzed_request
 
 OPERATIONS = tuple(cp.OPERATIONS.values())
-#: The reference host with a port: a port must reach the Host header unchanged, and the
-#: fuzzer's splices land in it too.
+#: The reference host with a port, so that the default value already holds a ``:`` that the
+#: Host header must carry unchanged, and the fuzzer's splices land around it.
 HOST_WITH_PORT = f"{HOST}:8443"
 # What the architecture allows in each value (and nothing else may pass).
 _CLEAN = {
