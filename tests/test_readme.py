@@ -100,7 +100,7 @@ def test_each_block_is_marked_to_run_or_says_why_not(block: Block) -> None:
 
 
 def test_the_first_block_holds_the_two_commands() -> None:
-    line, info, code = fenced_blocks(README.read_text(encoding="utf-8"))[0]
+    _, info, code = fenced_blocks(README.read_text(encoding="utf-8"))[0]
     assert info == "sh"
     commands = [row.split("#")[0].strip() for row in code.splitlines()]
     assert commands == ["make demo", "make test"]
@@ -148,7 +148,7 @@ def test_each_block_runs(block: Block, readme_server: BackgroundEmulator, chat_e
     namespace: dict[str, object] = {"__name__": "readme_example"}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(compile(code, block.name, "exec"), namespace)  # noqa: S102 - the README's own code
+        exec(compile(code, block.name, "exec"), namespace)  # the README's own code
         tests = [value for name, value in namespace.items() if name.startswith("test_") and callable(value)]
         for test in tests:
             test(chat_emulator)
