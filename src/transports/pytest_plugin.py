@@ -20,11 +20,12 @@ again when the test ends.
 
 pytest loads this plugin (through the ``pytest11`` entry point) in every test
 run of an environment that has chatproto installed, so loading it must never
-fail: it imports only pytest and the standard library, and nothing of
-chatproto, anyio or trio until a fixture is used.  A run that uses no fixture
-of it pays nothing and works whatever is missing; a coverage tool started
-after the plugins load still sees every line of chatproto run.  The fixtures
-need only a plain install (anyio runs the emulator on asyncio), not trio.
+fail: it imports pytest, the standard library and the ``transports`` package
+(its error classes, over the core: what every install has), and nothing of
+the emulator, anyio or trio until a fixture is used.  A run that uses no
+fixture of it pays next to nothing and works whatever is missing.  The
+fixtures need only a plain install (anyio runs the emulator on asyncio), not
+trio.
 """
 
 from __future__ import annotations
