@@ -106,9 +106,13 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if action.required and action.option_strings:
+        if action.default is argparse.SUPPRESS or not action.option_strings or "(default" in text:
+            return text  # --help, --version, positionals, and help that words its default itself
+        if action.required:
             return f"{text} (required)"
-        if "(default" in text or action.default is None or action.default is False:
+        if action.nargs == 0:  # a flag, such as --quiet
+            return f"{text} (default: {'on' if action.default else 'off'})"
+        if action.default is None:
             return text
         return super()._get_help_string(action) or text
 
