@@ -99,7 +99,13 @@ class AsyncClientBase(ClientBase):
         time_created: int | None = None,
         sequence_number: int | None = None,
     ) -> cp.PostMessageResponse:
-        """Post a message; see `send` for what is raised."""
+        """Post a message; see `send` for what is raised.
+
+        Everything after ``body`` is keyword-only, and a task group's
+        ``start_soon`` passes only positional arguments: start concurrent posts
+        with ``functools.partial``, as in
+        ``tg.start_soon(functools.partial(client.post_message, text, destination_id=eid))``.
+        """
         request = self._post_message_request(
             body,
             destination_id=destination_id,

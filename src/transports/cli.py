@@ -7,19 +7,31 @@
 - ``emulator`` serves the agent API and the emulator's control surface on
   loopback and prints one line, its URL, once it accepts connections.
 - ``post`` posts one message to a chat server with the blocking client and
-  prints the decoded response, or the error with its status and code.
+  prints the decoded response, or the error with its status and code.  The
+  session id and the token may come from the environment
+  (``CHATPROTO_SESSION_ID``, ``CHATPROTO_TOKEN``) rather than the command
+  line, where ``ps`` shows them; a flag wins over its variable.
 
-Exit status: 0 on success, 1 when the server or the network failed the
-request (or the demo found a problem), 2 for bad arguments.
+Trio is optional (``pip install 'chatproto[trio]'``): without it the demo
+skips the two transports that run on trio, and says so.
+
+Exit status: 0 on success; 1 when the server or the network failed the
+request, when the emulator's port is already in use (the arguments are fine,
+the machine is busy), or when the demo found a problem; 2 for bad arguments,
+each reported in one line: a value out of range, a host the emulator cannot
+listen on, a backend that is not installed.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from urllib.parse import urlsplit
 
 import msgspec
@@ -37,12 +49,19 @@ from chatproto.emulator import (
     FaultPlan,
 )
 
+from ._client_common import parse_url
 from ._errors import TransportError
 
 if TYPE_CHECKING:
     from .emulator import BackgroundEmulator
 
-__all__ = ["main"]
+__all__ = ["SESSION_ID_VARIABLE", "TOKEN_VARIABLE", "main"]
+
+#: Where ``chatproto post`` finds the session id and the token when no flag gives them.
+SESSION_ID_VARIABLE = "CHATPROTO_SESSION_ID"
+TOKEN_VARIABLE = "CHATPROTO_TOKEN"
+#: The extra that brings the optional trio, as a user types it.
+TRIO_INSTALL = "pip install 'chatproto[trio]'"
 
 _DEMO_AGENT_ID = "12"
 _DEMO_TIMEOUT = 10.0
@@ -58,19 +77,83 @@ _TRANSPORTS = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``chatproto`` command with ``argv`` (``sys.argv[1:]`` by default); the exit status."""
     parser = _parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_usage(sys.stderr)  # a bare `chatproto` shows what it takes
     args = parser.parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         return command(args)
+    except _BadArgument as exc:
+        command_parser: argparse.ArgumentParser = args.parser
+        command_parser.error(str(exc))
     except cp.LocalProtocolError as exc:
         parser.exit(2, f"chatproto {args.name}: {exc}\n")
 
 
+class _BadArgument(Exception):
+    """An argument found wrong after parsing: reported as argparse reports its own."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reports a bad argument in one line, not the usage (which ``--help`` gives in full)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Ends each option's help with its default (or that it is required), unless the help says so already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default is argparse.SUPPRESS or not action.option_strings or "(default" in text:
+            return text  # --help, --version, positionals, and help that words its default itself
+        if action.required:
+            return f"{text} (required)"
+        if action.nargs == 0:  # a flag, such as --quiet
+            return f"{text} (default: {'on' if action.default else 'off'})"
+        if action.default is None:
+            return text
+        return super()._get_help_string(action) or text
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, not {text!r}")
+    return port
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"a positive number of seconds, not {text!r}")
+    return seconds
+
+
+def _sequence_number(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number < 2**63:
+        raise argparse.ArgumentTypeError(f"a sequence number from 0 to 2**63-1, not {text!r}")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="chatproto",
         description="Client, emulator and demo for the Oracle B2C Service Chat agent REST API.",
+        formatter_class=_HelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"chatproto {cp.__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     demo = commands.add_parser(
@@ -78,19 +161,24 @@ def _parser() -> argparse.ArgumentParser:
         help="post through every transport to an in-process emulator and report",
         description="Start the emulator in-process on a free port, open an agent session and an engagement, "
         "post a message through each transport (sync, anyio on asyncio, anyio on trio, trio), read back what "
-        "the emulator recorded, and print a short report.  Needs no network and no configuration.",
+        "the emulator recorded, and print a short report.  Needs no network and no configuration.  "
+        f"Without trio ({TRIO_INSTALL}) it skips the transports that run on trio.",
+        formatter_class=_HelpFormatter,
     )
-    demo.set_defaults(command=_demo, name="demo")
+    demo.set_defaults(command=_demo, name="demo", parser=demo)
 
     emulator = commands.add_parser(
         "emulator",
         help="serve a local chat emulator",
         description="Serve the agent API and the emulator's control surface (/emulator/...) until interrupted. "
         "Prints one line, the emulator's URL, once it accepts connections.",
+        epilog="Exit status: 0 once stopped by SIGINT or SIGTERM, 1 if the port is in use, 2 for a bad argument "
+        "(a host it cannot listen on among them).",
+        formatter_class=_HelpFormatter,
     )
     emulator.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default: %(default)s)")
     emulator.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port; 0 picks a free one (default: %(default)s)"
+        "--port", type=_port, default=DEFAULT_PORT, help="port; 0 picks a free one (default: %(default)s)"
     )
     emulator.add_argument(
         "--site",
@@ -102,12 +190,14 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--pool", default=DEFAULT_POOL, help="pool of new sessions (default: %(default)s)")
     emulator.add_argument(
         "--request-timeout",
-        type=float,
+        type=_seconds,
         default=DEFAULT_REQUEST_TIMEOUT,
         metavar="SECONDS",
         help="time a client has to deliver each whole request (default: %(default)s)",
     )
-    emulator.add_argument("--backend", choices=("asyncio", "trio"), default=DEFAULT_BACKEND, help="event loop")
+    emulator.add_argument(
+        "--backend", choices=("asyncio", "trio"), default=DEFAULT_BACKEND, help=f"event loop (trio: {TRIO_INSTALL})"
+    )
     faults = emulator.add_argument_group(
         "faults", "Inject faults into posts that would succeed, reproducibly (rates are probabilities, 0 to 1)."
     )
@@ -142,20 +232,30 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RATE",
         help="move the session to another pool",
     )
-    emulator.set_defaults(command=_emulator, name="emulator")
+    emulator.set_defaults(command=_emulator, name="emulator", parser=emulator)
 
     post = commands.add_parser(
         "post",
         help="post one message to a chat server",
         description="Post TEXT with postMessage and print the decoded response as JSON, or the error with its "
         "status and code (exit status 1).",
+        epilog=f"The session id and the token are credentials: set {SESSION_ID_VARIABLE} and {TOKEN_VARIABLE} "
+        "instead of passing them as flags, which other users of the machine can read in ps.  A flag wins over "
+        "its variable.",
+        formatter_class=_HelpFormatter,
     )
     post.add_argument("--url", required=True, help="the chat server, such as https://chat.example.com")
     post.add_argument("--site", required=True, help="the fully qualified site name (fqSiteName)")
     post.add_argument("--agent-id", required=True, help="the agent account id (X-AID)")
-    post.add_argument("--session-id", required=True, help="the agent session id (X-JSESSIONID)")
-    post.add_argument("--pool", help="the pool query value, such as 297:1")
-    post.add_argument("--token", help="a bearer token, if the server wants one")
+    post.add_argument(
+        "--session-id",
+        help=f"the agent session id (X-JSESSIONID), required (default: ${SESSION_ID_VARIABLE})",
+    )
+    post.add_argument("--pool", help="the pool query value, such as 297:1 (default: none, no pool query)")
+    post.add_argument(
+        "--token",
+        help=f"a bearer token, if the server wants one (default: ${TOKEN_VARIABLE}, else none)",
+    )
     post.add_argument("--destination-id", type=int, required=True, help="the engagement (or other destination) id")
     post.add_argument(
         "--destination-type",
@@ -164,9 +264,23 @@ def _parser() -> argparse.ArgumentParser:
         metavar="TYPE",
         help="the destination type (default: %(default)s)",
     )
-    post.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="(default: %(default)s)")
+    post.add_argument(
+        "--last-sequence-number",
+        type=_sequence_number,
+        default=0,
+        metavar="N",
+        help="the session's last sequence number, to continue its numbering: the message goes out as N+1 "
+        "(default: %(default)s)",
+    )
+    post.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long the whole call may take (default: %(default)s)",
+    )
     post.add_argument("text", metavar="TEXT", help="the message")
-    post.set_defaults(command=_post, name="post")
+    post.set_defaults(command=_post, name="post", parser=post)
     return parser
 
 
@@ -176,8 +290,21 @@ def _parser() -> argparse.ArgumentParser:
 def _post(args: argparse.Namespace) -> int:
     from .sync import AgentClient
 
-    options: dict[str, Any] = {"site": args.site, "agent_id": args.agent_id, "session_id": args.session_id}
-    with AgentClient(args.url, pool=args.pool, token=args.token, timeout=args.timeout, **options) as client:
+    # A flag wins over its variable; a variable set but empty counts as unset.
+    session_id = args.session_id if args.session_id is not None else os.environ.get(SESSION_ID_VARIABLE) or None
+    token = args.token if args.token is not None else os.environ.get(TOKEN_VARIABLE) or None
+    if session_id is None:
+        raise _BadArgument(f"the following arguments are required: --session-id (or {SESSION_ID_VARIABLE})")
+    session = cp.AgentSession(
+        host=parse_url(args.url).host_header,
+        site=args.site,
+        agent_id=args.agent_id,
+        session_id=session_id,
+        pool=args.pool,
+        token=token,
+        last_sequence_number=args.last_sequence_number,
+    )
+    with AgentClient(args.url, session=session, timeout=args.timeout) as client:
         try:
             response = client.post_message(
                 args.text,
@@ -201,7 +328,12 @@ def _post(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
+    import importlib.util
+
     import anyio
+
+    if args.backend == "trio" and importlib.util.find_spec("trio") is None:
+        raise _BadArgument(f"argument --backend: trio is not installed: {TRIO_INSTALL}")
 
     from chatproto.emulator import Emulator
 
@@ -243,8 +375,13 @@ def _emulator(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # before the signal handlers were in place
         return 130
     if failures:
-        print(f"chatproto emulator: cannot serve on {args.host}:{args.port}: {failures[0]}", file=sys.stderr)
-        return 1
+        reason = f"cannot serve on {args.host}:{args.port}: {failures[0]}"
+        # A port in use is the machine's state (exit 1); any other failure to listen (an address of no
+        # interface, a name that does not resolve, a port this user may not bind) is a bad argument.
+        if failures[0].errno == errno.EADDRINUSE:
+            print(f"chatproto emulator: {reason}", file=sys.stderr)
+            return 1
+        raise _BadArgument(reason)
     return 0
 
 
@@ -286,15 +423,23 @@ class _Demo:
 
         self.say("posting one message through each transport:")
         sent: list[str] = []
+        skipped: list[str] = []
         for label, module, runner in _TRANSPORTS:
             text = f"Hello from {label}"
             try:
                 _import_for(module, runner)  # so the time below is the post's, not the imports'
+            except ImportError as exc:
+                if isinstance(exc, ModuleNotFoundError) and exc.name == "trio":  # the one optional dependency
+                    skipped.append(label)
+                else:
+                    self.fail(f"  {label:<17} FAILED: {type(exc).__name__}: {exc}")
+                continue
+            try:
                 started = time.perf_counter()
                 response = _post_with(
                     module, runner, url=server.url, session=session, engagement_id=engagement_id, text=text
                 )
-            except (cp.ApiError, TransportError, cp.ProtocolError, ImportError) as exc:
+            except (cp.ApiError, TransportError, cp.ProtocolError) as exc:
                 self.fail(f"  {label:<17} FAILED: {type(exc).__name__}: {exc}")
                 continue
             elapsed_ms = (time.perf_counter() - started) * 1000
@@ -303,6 +448,8 @@ class _Demo:
                 f"  {label:<17} 200 OK  sequenceNumber {response.sequence_number}, "
                 f"clientId {response.client_id}  ({elapsed_ms:.1f} ms)"
             )
+        if skipped:
+            self.say(f"  skipped {' and '.join(skipped)}: trio is not installed ({TRIO_INSTALL})")
         self.say()
 
         recorded = server.messages(engagement_id)
@@ -337,7 +484,7 @@ class _Demo:
         if self.failures:
             self.say(f"demo FAILED: {len(self.failures)} problem(s) above")
             return 1
-        self.say(f"demo passed: {len(_TRANSPORTS)} transports posted, each message recorded exactly once.")
+        self.say(f"demo passed: {len(sent)} transports posted, each message recorded exactly once.")
         return 0
 
     def fail(self, line: str) -> None:

@@ -158,7 +158,7 @@ class EmulatorServer:
                 await anyio.sleep(reply.delay_ms / 1000)
             if reply.drop:
                 return
-            await stream.send(conn.send_response(reply.status, reply.body))
+            await stream.send(conn.send_response(reply.status, reply.body, headers=reply.headers))
             if not conn.can_reuse:
                 return
 

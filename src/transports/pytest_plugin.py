@@ -3,7 +3,10 @@
 - ``chat_emulator``: a ready agent session and engagement on a running
   emulator, fresh for each test (a `ChatEmulator`)::
 
-      def test_greeting(chat_emulator):
+      from transports.pytest_plugin import ChatEmulator
+      from transports.sync import AgentClient
+
+      def test_greeting(chat_emulator: ChatEmulator) -> None:
           with AgentClient(chat_emulator.url, **chat_emulator.client_options) as client:
               client.post_message("Hi", destination_id=chat_emulator.engagement_id)
           assert [m.body for m in chat_emulator.messages()] == ["Hi"]
@@ -13,10 +16,16 @@
 
 Every test gets its own session and engagement, so tests do not see each
 other's messages; faults set through ``chat_emulator`` are switched off
-again when the test ends.  Nothing of chatproto (nor anyio) is imported until
-a fixture is used: loading the plugin costs a test run that does not use it
-nothing, and a coverage tool started after the plugins load still sees every
-line of chatproto run.
+again when the test ends.
+
+pytest loads this plugin (through the ``pytest11`` entry point) in every test
+run of an environment that has chatproto installed, so loading it must never
+fail: it imports pytest, the standard library and the ``transports`` package
+(its error classes, over the core: what every install has), and nothing of
+the emulator, anyio or trio until a fixture is used.  A run that uses no
+fixture of it pays next to nothing and works whatever is missing.  The
+fixtures need only a plain install (anyio runs the emulator on asyncio), not
+trio.
 """
 
 from __future__ import annotations

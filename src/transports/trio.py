@@ -9,7 +9,12 @@ from __future__ import annotations
 from types import ModuleType
 from typing import ClassVar
 
-import trio
+try:
+    import trio
+except ModuleNotFoundError as exc:  # trio is the optional dependency of the [trio] extra
+    if exc.name != "trio":
+        raise
+    raise ModuleNotFoundError("transports.trio needs trio: pip install 'chatproto[trio]'", name="trio") from None
 
 from ._async_client import AsyncClientBase, AsyncConnection
 from ._client_common import READ_SIZE, connect_error

@@ -20,8 +20,10 @@ import httpx
 import pytest
 from emulator_helpers import NETWORK_TIMEOUT, SITE
 
+import chatproto as cp
+from chatproto.emulator import Emulator, Reply
 from transports.cli import main
-from transports.emulator import BackgroundEmulator
+from transports.emulator import BackgroundEmulator, new_session_id
 from transports.pytest_plugin import ChatEmulator
 
 #: The console script the package installs, beside this interpreter.
@@ -328,3 +330,234 @@ def test_post_with_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert status == 2
     assert err == "chatproto post: site may not contain '/' (at index 1)\n"
+
+
+# -- the first things a new user types -----------------------------------------------------------
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run_main(["--version"], capsys)
+    assert (status, out, err) == (0, f"chatproto {cp.__version__}\n", "")
+
+
+def help_entries(help_text: str) -> dict[str, str]:
+    """Each option of a ``--help`` text and its whole help, on one line."""
+    entries: dict[str, str] = {}
+    for chunk in re.split(r"\n  (?=-)", help_text)[1:]:
+        words = " ".join(chunk.split("\n\n")[0].split())  # an entry ends at a blank line (a group's heading)
+        entries[words.split()[0].rstrip(",")] = words
+    return entries
+
+
+@pytest.mark.parametrize("command", ["demo", "emulator", "post"])
+def test_help_shows_every_options_default(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_main([command, "--help"], capsys)
+    assert status == 0
+    entries = help_entries(out.split("\n\n", 1)[1])
+    assert "-h" in entries
+    for option, text in entries.items():
+        if option != "-h":
+            assert "(default: " in text or text.endswith("(required)"), (option, text)
+
+
+def test_help_shows_the_values_of_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    _, emulator_help, _ = run_main(["emulator", "--help"], capsys)
+    entries = help_entries(emulator_help)
+    assert entries["--backend"].endswith("(default: asyncio)")
+    assert entries["--fault-server-error"].endswith("answer 500 (default: 0.0)")
+    assert entries["--fault-seed"].endswith("(default: 0)")
+    _, post_help, _ = run_main(["post", "--help"], capsys)
+    entries = help_entries(post_help)
+    assert entries["--timeout"].endswith("(default: 10.0)")
+    assert entries["--last-sequence-number"].endswith("(default: 0)")
+    assert entries["--session-id"].endswith("(default: $CHATPROTO_SESSION_ID)")
+    assert entries["--token"].endswith("(default: $CHATPROTO_TOKEN, else none)")
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["emulator", "--port", "99999"], "argument --port: a port is a number from 0 to 65535, not '99999'"),
+        (["emulator", "--port", "-1"], "argument --port: a port is a number from 0 to 65535, not '-1'"),
+        (["emulator", "--port", "http"], "argument --port: a port is a number from 0 to 65535, not 'http'"),
+        (["emulator", "--request-timeout", "0"], "argument --request-timeout: a positive number of seconds, not '0'"),
+        (
+            ["emulator", "--request-timeout", "nan"],
+            "argument --request-timeout: a positive number of seconds, not 'nan'",
+        ),
+        (["emulator", "--fault-delay", "often"], "argument --fault-delay: invalid float value: 'often'"),
+        (["emulator", "--backend", "curio"], "argument --backend: invalid choice: 'curio'"),
+        # 192.0.2.0/24 is reserved for documentation: no interface has it.
+        (["emulator", "--host", "192.0.2.1", "--port", "0"], "cannot serve on 192.0.2.1:0: [Errno 99] "),
+        (["emulator", "--host", "no-such-host.invalid", "--port", "0"], "cannot serve on no-such-host.invalid:0: "),
+        (["post", "--timeout", "-3"], "argument --timeout: a positive number of seconds, not '-3'"),
+        (["post", "--last-sequence-number", "-1"], "argument --last-sequence-number: a sequence number from 0"),
+        (["post", "--last-sequence-number", str(2**63)], "argument --last-sequence-number: a sequence number from 0"),
+        (["post"], "the following arguments are required: --session-id (or CHATPROTO_SESSION_ID)"),
+    ],
+)
+def test_a_bad_argument_is_one_line_and_exit_2(
+    argv: list[str], line: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CHATPROTO_SESSION_ID", raising=False)
+    if argv[0] == "post":  # the other required arguments, so that only the one under test is wrong
+        argv = [*argv, "--url", "http://127.0.0.1:1", "--site", SITE, "--agent-id", "12", "--destination-id", "1", "x"]
+    status, out, err = run_main(argv, capsys)
+    assert (status, out) == (2, "")
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"chatproto {argv[0]}: error: {line}"), err
+    assert err.endswith(f" (see chatproto {argv[0]} --help)\n")
+
+
+def test_a_bad_port_as_a_user_types_it() -> None:
+    # Once an ExceptionGroup traceback: the port reached the socket layer unchecked.
+    result = subprocess.run(
+        [CHATPROTO, "emulator", "--port", "99999"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "chatproto emulator: error: argument --port: a port is a number from 0 to 65535, not '99999' "
+        "(see chatproto emulator --help)\n"
+    )
+
+
+def test_the_trio_backend_without_trio(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "trio", None)  # what an install without the trio extra has
+    status, out, err = run_main(["emulator", "--port", "0", "--backend", "trio"], capsys)
+    assert (status, out) == (2, "")
+    assert err == (
+        "chatproto emulator: error: argument --backend: trio is not installed: pip install 'chatproto[trio]' "
+        "(see chatproto emulator --help)\n"
+    )
+
+
+def test_a_bare_chatproto_shows_its_usage_then_the_error(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run_main([], capsys)
+    assert (status, out) == (2, "")
+    assert err.splitlines() == [
+        "usage: chatproto [-h] [--version] COMMAND ...",
+        "chatproto: error: the following arguments are required: COMMAND (see chatproto --help)",
+    ]
+
+
+def test_demo_without_trio(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "trio", None)
+    monkeypatch.delitem(sys.modules, "transports.trio", raising=False)
+    status, out, _ = run_main(["demo"], capsys)
+    assert status == 0, out
+    lines = out.splitlines()
+    for label in ("sync", "anyio on asyncio"):
+        assert any(line.strip().startswith(f"{label} ") and "200 OK" in line for line in lines), (label, out)
+    assert [line for line in lines if "trio" in line] == [
+        "  skipped anyio on trio and trio: trio is not installed (pip install 'chatproto[trio]')"
+    ]
+    assert "the emulator recorded 2 messages" in out
+    assert lines[-1] == "demo passed: 2 transports posted, each message recorded exactly once."
+
+
+def test_demo_reports_another_missing_module(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only trio is optional: any other module missing is a broken install, and the demo fails.
+    monkeypatch.setitem(sys.modules, "transports.anyio", None)
+    status, out, _ = run_main(["demo"], capsys)
+    assert status == 1
+    assert "  anyio on asyncio  FAILED: ModuleNotFoundError: " in out
+    assert out.splitlines()[-1] == "demo FAILED: 2 problem(s) above"
+
+
+# -- post: credentials from the environment, numbering continued ---------------------------------
+
+
+class RecordingEmulator(Emulator):
+    """An emulator that keeps every agent API request it handles, headers' values included."""
+
+    def __init__(self) -> None:
+        super().__init__(session_id_factory=new_session_id)
+        self.requests: list[cp.RequestReceived] = []
+
+    def handle(self, event: cp.RequestReceived | cp.InvalidRequest | cp.HTTPRequestReceived, *, now_ms: int) -> Reply:
+        if isinstance(event, cp.RequestReceived):
+            self.requests.append(event)
+        return super().handle(event, now_ms=now_ms)
+
+
+@pytest.fixture
+def recording() -> Iterator[tuple[BackgroundEmulator, RecordingEmulator, ChatEmulator]]:
+    emulator = RecordingEmulator()
+    with BackgroundEmulator(emulator, port=0) as server:
+        info = server.open_session("12")
+        engagement_id = server.start_engagement(info.session_id)
+        chat = ChatEmulator(server.url, info.site, info.agent_id, info.session_id, info.pool, engagement_id, server)
+        yield server, emulator, chat
+
+
+def argv_without_credentials(chat: ChatEmulator, *extra: str) -> list[str]:
+    argv = post_argv(chat, *extra)
+    at = argv.index("--session-id")
+    del argv[at : at + 2]
+    return argv
+
+
+def test_post_takes_the_credentials_from_the_environment(
+    recording: tuple[BackgroundEmulator, RecordingEmulator, ChatEmulator],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, emulator, chat = recording
+    monkeypatch.setenv("CHATPROTO_SESSION_ID", chat.session_id)
+    monkeypatch.setenv("CHATPROTO_TOKEN", "token-from-the-environment")
+    status, out, err = run_main(argv_without_credentials(chat), capsys)
+    assert (status, err) == (0, ""), err
+    assert json.loads(out)["sessionId"] == chat.session_id
+    [request] = emulator.requests
+    assert (request.session_id, request.token) == (chat.session_id, "token-from-the-environment")
+
+
+def test_post_flags_win_over_the_environment(
+    recording: tuple[BackgroundEmulator, RecordingEmulator, ChatEmulator],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, emulator, chat = recording
+    monkeypatch.setenv("CHATPROTO_SESSION_ID", "node0not-this-one")
+    monkeypatch.setenv("CHATPROTO_TOKEN", "not-this-token")
+    status, _, err = run_main(post_argv(chat, "--token", "token-from-the-flag"), capsys)
+    assert (status, err) == (0, ""), err
+    [request] = emulator.requests
+    assert (request.session_id, request.token) == (chat.session_id, "token-from-the-flag")
+
+
+def test_post_treats_an_empty_variable_as_unset(
+    recording: tuple[BackgroundEmulator, RecordingEmulator, ChatEmulator],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, emulator, chat = recording
+    monkeypatch.setenv("CHATPROTO_SESSION_ID", "")
+    status, _, err = run_main(argv_without_credentials(chat), capsys)
+    assert status == 2
+    assert err.startswith("chatproto post: error: the following arguments are required: --session-id")
+    monkeypatch.setenv("CHATPROTO_SESSION_ID", chat.session_id)
+    monkeypatch.setenv("CHATPROTO_TOKEN", "")
+    assert run_main(argv_without_credentials(chat), capsys)[0] == 0
+    [request] = emulator.requests
+    assert request.token is None
+
+
+def test_post_help_names_the_variables(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_main(["post", "--help"], capsys)
+    text = " ".join(out.split())
+    assert "set CHATPROTO_SESSION_ID and CHATPROTO_TOKEN instead of passing them as flags" in text
+    assert "A flag wins over its variable." in text
+
+
+def test_post_continues_the_numbering(
+    recording: tuple[BackgroundEmulator, RecordingEmulator, ChatEmulator], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, emulator, chat = recording
+    status, out, err = run_main(post_argv(chat, "--last-sequence-number", "41"), capsys)
+    assert (status, err) == (0, ""), err
+    assert json.loads(out)["sequenceNumber"] == 42
+    assert [request.request.sequence_number for request in emulator.requests] == [42]
+    assert [message.sequence_number for message in server.messages(chat.engagement_id)] == [42]

@@ -7,7 +7,8 @@ events of a `ServerConnection` and does what the returned `Reply` says::
     emulator = Emulator()
     event = conn.next_event()                       # RequestReceived, InvalidRequest, HTTPRequestReceived
     reply = emulator.handle(event, now_ms=epoch_ms)  # the adapter's clock
-    # wait reply.delay_ms; close if reply.drop; else conn.send_response(reply.status, reply.body)
+    # wait reply.delay_ms; close if reply.drop; else
+    # conn.send_response(reply.status, reply.body, headers=reply.headers)
 
 Like the rest of the core it reads no clock and draws no random numbers:
 time comes in as ``now_ms``, and new session ids come from the

@@ -13,6 +13,35 @@ GET    /emulator/faults                        `Emulator.faults`
 POST   /emulator/faults                        `Emulator.set_faults`
 =====  ======================================  ==============================
 
+The body of ``POST /emulator/faults`` is a JSON object with any of the
+fields below; a field it leaves out keeps its value in the plan in force, so
+``{"delay": 1}`` turns delays on and leaves ``delayMs`` as it was.  The answer
+is the whole plan now in force (what ``GET /emulator/faults`` answers too).
+Every POST starts the fault sequence again from its first request, so the
+same plan set at the same point gives the same faults.
+
+=====================  ======================  ===========================================  =======
+field                  unit                    meaning                                      default
+=====================  ======================  ===========================================  =======
+``seed``               integer                 picks the reproducible sequence of faults    0
+``delay``              probability, 0 to 1     a post is answered ``delayMs`` late          0
+``delayMs``            milliseconds, integer,  how late a delayed answer comes              100
+                       0 to 600000
+``closeBeforeRecord``  probability, 0 to 1     the connection is closed, nothing recorded   0
+``closeAfterRecord``   probability, 0 to 1     the message is recorded, then the            0
+                                               connection is closed unanswered
+``serverError``        probability, 0 to 1     answered 500, nothing recorded               0
+``poolChange``         probability, 0 to 1     the session moves to another pool: 403       0
+=====================  ======================  ===========================================  =======
+
+The probabilities apply to each post that would otherwise succeed, at most one
+fault to a post, so their sum may not exceed 1.  A field of the wrong type, a
+value out of range or an unknown field is answered 400 and changes nothing.
+To switch faults off, post the rates back to 0 (``{"serverError": 0}``).
+
+A method a route does not take is answered 405 with ``Allow`` naming the
+ones it does.
+
 The routes see the emulator only through `ControlCalls`, the calls they
 make, so this module needs nothing of the state module: the state module
 imports it to hand it the requests outside the agent API, and the imports
@@ -26,6 +55,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from .._codec import check_depth
 from .._errors import LimitExceeded
@@ -105,12 +135,25 @@ def _messages(emulator: ControlCalls, body: bytes, engagement_id: str) -> Reply:
     return Reply(body=emulator.messages(int(engagement_id)))
 
 
+#: The body of ``POST /emulator/faults``: FaultPlan's fields, each of them optional.
+_FaultsBody: type[msgspec.Struct] = msgspec.defstruct(
+    "_FaultsBody",
+    [(field.name, field.type | UnsetType, UNSET) for field in msgspec.structs.fields(FaultPlan)],
+    frozen=True,
+    rename="camel",
+    forbid_unknown_fields=True,
+)
+
+
 def _get_faults(emulator: ControlCalls, body: bytes) -> Reply:
     return Reply(body=emulator.faults)
 
 
 def _set_faults(emulator: ControlCalls, body: bytes) -> Reply:
-    plan = _decode(body, FaultPlan, "faults")
+    given = _decode(body, _FaultsBody, "faults")
+    changes = {name: value for name, value in msgspec.structs.asdict(given).items() if value is not UNSET}
+    # FaultPlan checks the plan as a whole (the rates' sum), so a bad change leaves the plan in force as it was.
+    plan = msgspec.structs.replace(emulator.faults, **changes)
     emulator.set_faults(plan)
     return Reply(body=plan)
 
@@ -143,12 +186,17 @@ def handle_control(emulator: ControlCalls, event: HTTPRequestReceived) -> Reply:
             return error_reply(exc.status, exc.code, str(exc))
     path = _echo(event.path)
     if allowed:
-        return error_reply(405, "METHOD_NOT_ALLOWED", f"{path} takes {' or '.join(allowed)}, not {_echo(event.method)}")
+        return error_reply(
+            405,
+            "METHOD_NOT_ALLOWED",
+            f"{path} takes {' or '.join(allowed)}, not {_echo(event.method)}",
+            allow=tuple(allowed),
+        )
     return error_reply(404, "NOT_FOUND", f"no resource at {path}")
 
 
 _DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {
-    kind: msgspec.json.Decoder(kind) for kind in (_OpenSessionBody, _StartEngagementBody, FaultPlan)
+    kind: msgspec.json.Decoder(kind) for kind in (_OpenSessionBody, _StartEngagementBody, _FaultsBody)
 }
 
 

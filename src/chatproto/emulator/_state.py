@@ -239,7 +239,8 @@ class Emulator:
         if isinstance(event, InvalidRequest):
             if event.site is not None and event.site not in self._sites:
                 return _unknown_site(event.site)
-            return error_reply(event.status, event.code, event.message)
+            allow = (event.operation.method,) if event.status == 405 and event.operation is not None else ()
+            return error_reply(event.status, event.code, event.message, allow=allow)
         return handle_control(self, event)
 
     def _agent_request(self, event: RequestReceived, now_ms: int) -> Reply:

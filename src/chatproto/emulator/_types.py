@@ -62,22 +62,30 @@ class Reply(msgspec.Struct, frozen=True, kw_only=True):
     """What the server loop does with one request.
 
     Wait ``delay_ms`` milliseconds; then, if ``drop``, close the connection
-    without answering; otherwise answer ``status`` with ``body`` (through
-    `ServerConnection.send_response`, which encodes it as JSON).
+    without answering; otherwise answer ``status`` with ``body`` and
+    ``headers`` (through `ServerConnection.send_response`, which encodes the
+    body as JSON).
 
     Attributes:
         status: the HTTP status of the answer.
         body: the answer's body: a model, or a list of them.
+        headers: extra (name, value) header pairs, such as a 405's ``Allow``.
         delay_ms: how long to wait before acting (an injected delay), 0 for none.
         drop: close the connection instead of answering (an injected fault).
     """
 
     status: int = 200
     body: Any = None
+    headers: tuple[tuple[str, str], ...] = ()
     delay_ms: int = 0
     drop: bool = False
 
 
-def error_reply(status: int, code: str, message: str) -> Reply:
-    """An error answer with the body ``{"exceptionCode": code, "message": message}``."""
-    return Reply(status=status, body=ErrorBody(code, message))
+def error_reply(status: int, code: str, message: str, *, allow: tuple[str, ...] = ()) -> Reply:
+    """An error answer with the body ``{"exceptionCode": code, "message": message}``.
+
+    ``allow`` names the methods the resource takes, sent as ``Allow``: a 405
+    must carry it (RFC 9110, 15.5.6).
+    """
+    headers = (("Allow", ", ".join(allow)),) if allow else ()
+    return Reply(status=status, body=ErrorBody(code, message), headers=headers)
