@@ -24,7 +24,7 @@ import msgspec
 from ._codec import decode_error_body, decode_response, encode_request, is_reported
 from ._errors import LocalProtocolError, RemoteProtocolError, SequenceMismatch
 from ._events import CONNECTION_CLOSED, NEED_DATA, ClientEvent, ErrorReceived, NeedData, ResponseReceived
-from ._http import MessageReader
+from ._http import CLOSED, response_reader
 from ._limits import DEFAULT_LIMITS, Limits
 from ._operations import OPERATION_OF_REQUEST, QUERY_INPUT_PARAMETER, Operation
 from ._session import AgentSession
@@ -69,7 +69,7 @@ class ClientConnection:
         self._session = session
         self._limits = limits
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=limits.max_header_bytes)
-        self._reader = MessageReader(self._h11, limits, "response")
+        self._reader = response_reader(self._h11, limits)
         self._state = ConnectionState.IDLE
         self._pending: Request | None = None
         self._operation: Operation | None = None
@@ -211,16 +211,15 @@ class ClientConnection:
         message = self._reader.next_message()
         if message is None:
             return NEED_DATA
-        # h11 reports a close mid-exchange as an error (PeerClosedEarly by
-        # then), never as ConnectionClosed: that only ends an idle connection.
-        assert not isinstance(message, h11.ConnectionClosed)
+        # A close mid-exchange is an error (PeerClosedEarly), never CLOSED:
+        # that only ends an idle connection.
+        assert message is not CLOSED
         head, body = message
-        assert type(head) is h11.Response
         request = self._pending
         operation = self._operation
         assert request is not None
         assert operation is not None
-        event = self._decode(operation, request, head.status_code, body)
+        event = self._decode(operation, request, head.status, body)
         self._pending = None
         self._operation = None
         conn = self._h11

@@ -31,7 +31,7 @@ from ._events import (
     RequestReceived,
     ServerEvent,
 )
-from ._http import MessageReader
+from ._http import CLOSED, RequestHead, request_reader
 from ._identity import check_header_id, check_pool, check_site, check_token
 from ._limits import DEFAULT_LIMITS, Limits
 from ._operations import AGENT_PATH_PREFIX, API_VERSION, OPERATIONS, QUERY_INPUT_PARAMETER
@@ -65,7 +65,7 @@ class ServerConnection:
             raise LocalProtocolError(f"limits must be a Limits, not {type(limits).__name__}")
         self._limits = limits
         self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.max_header_bytes)
-        self._reader = MessageReader(self._h11, limits, "request")
+        self._reader = request_reader(self._h11, limits)
         self._awaiting_response = False
         # The request awaiting its response is a HEAD: its response has no body.
         self._head_only = False
@@ -125,14 +125,14 @@ class ServerConnection:
             raise
         if message is None:
             return NEED_DATA
-        if type(message) is h11.ConnectionClosed:
+        if message is CLOSED:
             return CONNECTION_CLOSED
-        head, body = message  # type: ignore[misc]
+        head, body = message
         self._awaiting_response = True
-        self._head_only = head.method == b"HEAD"  # type: ignore[union-attr]
-        return self._classify(head, body)  # type: ignore[arg-type]
+        self._head_only = head.method == b"HEAD"
+        return self._classify(head, body)
 
-    def _classify(self, head: h11.Request, body: bytes) -> ServerEvent:
+    def _classify(self, head: RequestHead, body: bytes) -> ServerEvent:
         target = head.target.decode("ascii", "replace")
         path, _, query = target.partition("?")
         method = head.method.decode("ascii", "replace")
@@ -277,7 +277,7 @@ class ErrorBody(msgspec.Struct, frozen=True, rename="camel"):
     message: str
 
 
-def _identity_header(head: h11.Request, name: bytes) -> str | None:
+def _identity_header(head: RequestHead, name: bytes) -> str | None:
     """The one value of header ``name``, checked as the client side checks it; None if absent.
 
     Raises:

@@ -366,3 +366,25 @@ def test_bytes_are_counted_as_bytes_whatever_the_memoryview_format() -> None:
     conn.receive_data(memoryview(response).cast("I"))  # 4-byte items: len() is a quarter of the bytes
     with pytest.raises(cp.LimitExceeded, match="max_header_bytes"):
         conn.next_event()
+
+
+def test_a_head_over_the_limit_with_a_bare_lf_is_over_the_limit() -> None:
+    # The limit is checked before the strictness checks, as it is crossed byte
+    # by byte before the head is complete.
+    data = http_response(200, b"{}", headers=[(b"X-Long", b"x" * 300)]).replace(b"OK\r\n", b"OK\n", 1)
+    assert client_outcome(data, limits=cp.Limits(max_header_bytes=200)) == exceeded(
+        "max_header_bytes (response head)", 200
+    )
+    assert client_outcome(data, limits=cp.Limits(max_header_bytes=len(data))) == [
+        ("raised", cp.RemoteProtocolError),
+        State.ERROR,
+    ]
+    request = request_bytes(b"{}", headers=[(b"X-Long", b"a" * 300)]).replace(b"\r\nHost", b"\nHost", 1)
+    assert server_outcome(request, limits=cp.Limits(max_header_bytes=200)) == [
+        ("raised", cp.LimitExceeded, "max_header_bytes (request head)", 200),
+        False,
+    ]
+    assert server_outcome(request, limits=cp.Limits(max_header_bytes=len(request))) == [
+        ("raised", cp.RemoteProtocolError),
+        False,
+    ]

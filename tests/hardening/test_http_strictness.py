@@ -6,10 +6,12 @@ tested here.  Every case runs whole, byte by byte and cut at random points
 (`client_outcome`/`server_outcome`), and must give the same outcome each way.
 
 What h11 0.16 accepts and we keep, documented by the tests below:
-- bare LF line endings in a head (and in trailers): RFC 9112 section 2.2 lets
-  a recipient accept them, and the head means the same as with CRLF;
+- bare LF line endings in trailers (RFC 9112 section 2.2 lets a recipient
+  accept them; the reader keeps no copy of the chunk framing to check them);
 - a status line or request line with any ``HTTP/1.x`` version;
 - chunk extensions (ignored) and trailers (ignored), within max_header_bytes.
+What h11 accepts and we refuse: bare LF line endings in a head, obsolete line
+folding, Content-Length more than once, and with Transfer-Encoding.
 Chunk framing is exact: a chunk-size line ends in CRLF, and a chunk's data is
 followed by exactly CRLF.
 """
@@ -66,9 +68,13 @@ def test_a_malformed_chunk_size_line_is_refused(size_line: bytes) -> None:
 
 def test_bare_lf_is_refused_in_every_part_of_chunked_framing() -> None:
     framing = b"%x\n%s\n0\n\n" % (len(BODY), BODY)
-    outcome = client_outcome(b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n" + framing)
+    outcome = client_outcome(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + framing)
     assert outcome.events == []
     assert outcome.error == "PeerClosedEarly"  # the chunk-size line never ends
+    # With bare LF in the head too, the head is refused first.
+    outcome = client_outcome(b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n" + framing)
+    assert outcome.events == []
+    assert outcome.error == "RemoteProtocolError"
 
 
 def test_a_chunk_size_beyond_the_body_limit_is_refused_once_its_data_exceeds_it() -> None:
@@ -80,14 +86,38 @@ def test_a_chunk_size_beyond_the_body_limit_is_refused_once_its_data_exceeds_it(
     assert client_outcome(response(b"Transfer-Encoding: chunked\r\n", short), limits).error == "PeerClosedEarly"
 
 
-# -- Heads: bare LF accepted, everything else exact ------------------------------------------
+# -- Heads: exact, bare LF line endings included ----------------------------------------------
+
+# Each a response whose head has a bare LF somewhere, and the line it is on.
+BARE_LF_RESPONSES = [
+    (OK.replace(b"\r\n", b"\n"), 1),  # every line
+    (OK.replace(b"\r\n", b"\n", 1), 1),  # the status line only
+    (response(b"X-A: 1\nX-B: 2\r\n"), 2),  # one header line
+    (OK.replace(b"\r\n\r\n", b"\r\n\n"), 3),  # the blank line only
+    (OK.replace(b"\r\n\r\n", b"\n\r\n"), 2),  # the last header line, before a CRLF blank line
+    (response(b"X-A: 1\r\n\n"), 3),  # a blank line that ends the head early, for h11
+    (b"HTTP/1.1 100 Continue\n\n" + OK, 1),  # an informational head
+    (b"HTTP/1.1 100 Continue\r\n\r\n" + response(b"X-A: 1\n"), 2),  # the head after it
+]
 
 
-def test_bare_lf_in_a_head_is_accepted_and_means_the_same_as_crlf() -> None:
-    # RFC 9112 section 2.2: a recipient MAY accept a bare LF as a line terminator; h11 does.
-    crlf = client_outcome(OK)
-    lf = client_outcome(OK.replace(b"\r\n", b"\n"))
-    assert lf == crlf
+@pytest.mark.parametrize(("stream", "line"), BARE_LF_RESPONSES, ids=lambda value: repr(value)[:40])
+def test_bare_lf_in_a_response_head_is_refused(stream: bytes, line: int) -> None:
+    # RFC 9112 section 2.2 lets a recipient accept a bare LF (h11 does), but
+    # another parser may end the line elsewhere: refused, however it is cut.
+    outcome = client_outcome(stream)
+    assert outcome.events == []
+    assert (outcome.error, outcome.state) == ("RemoteProtocolError", "ERROR")
+    # The same with bytes after it: another response, or junk.
+    assert client_outcome(stream + OK) == outcome
+    assert client_outcome(stream + b"\n\n\x00junk") == outcome
+    conn = cp.ClientConnection(session())
+    conn.send(post_message())
+    conn.receive_data(stream)
+    with pytest.raises(cp.RemoteProtocolError) as caught:
+        conn.next_event()
+    assert type(caught.value) is cp.RemoteProtocolError
+    assert str(caught.value) == f"malformed response: head line {line} ends in a bare LF, not CRLF"
 
 
 def test_bare_lf_in_trailers_is_accepted() -> None:
@@ -178,14 +208,15 @@ def test_obsolete_line_folding_is_refused(fold: bytes) -> None:
 
 @pytest.mark.parametrize("ending", [b"\n", b"\r\n"], ids=repr)
 def test_obsolete_line_folding_in_a_head_with_bare_lf_lines_is_refused(ending: bytes) -> None:
-    # A head whose lines end in bare LF (which h11 reads) is measured the slow
-    # way; folding is refused there too, and a fold in the body is not a fold.
+    # A head whose lines end in bare LF (which h11 reads) is refused, folded or not.
     body = b'{"sequenceNumber": 1}'
     folded = b"HTTP/1.1 200 OK\nX-Folded: first\n second\nContent-Length: %d\n" % len(body) + ending
     assert client_outcome(folded + body).error == "RemoteProtocolError"
     pretty = b'{\n "sequenceNumber": 1}'
     plain = b"HTTP/1.1 200 OK\nContent-Length: %d\n" % len(pretty) + ending + pretty
-    outcome = client_outcome(plain)
+    assert client_outcome(plain).error == "RemoteProtocolError"
+    # A fold in the body is not a fold.
+    outcome = client_outcome(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(pretty) + pretty)
     assert outcome.error is None
     assert isinstance(outcome.events[0], cp.ResponseReceived)  # then the end of the stream
 
@@ -309,6 +340,15 @@ def test_an_informational_response_before_the_answer_is_skipped() -> None:
     assert client_outcome(b"HTTP/1.1 100 Continue\r\n\r\n" + OK) == client_outcome(OK)
 
 
+def test_the_framing_fields_of_an_informational_head_are_not_read() -> None:
+    # A 1xx response has no body, so its Content-Length and Transfer-Encoding frame nothing.
+    informational = b"HTTP/1.1 100 Continue\r\nContent-Length: 5, 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+    assert client_outcome(informational + OK) == client_outcome(OK)
+    # Its lines are held to the same rules as any head's.
+    assert client_outcome(informational.replace(b"\r\nTransfer", b"\nTransfer") + OK).error == "RemoteProtocolError"
+    assert client_outcome(informational.replace(b"\r\nTransfer", b"\r\n Transfer") + OK).error == "RemoteProtocolError"
+
+
 def test_a_response_cut_short_is_peer_closed_early_at_every_byte() -> None:
     for end in range(len(OK)):
         outcome = client_outcome(OK[:end])
@@ -319,10 +359,40 @@ def test_a_response_cut_short_is_peer_closed_early_at_every_byte() -> None:
 # -- Server side ------------------------------------------------------------------------------
 
 
-def test_bare_lf_in_a_request_head_is_accepted() -> None:
+@pytest.mark.parametrize("which", ["every line", "the request line", "one header line", "the blank line"])
+def test_bare_lf_in_a_request_head_is_refused_with_400(which: str) -> None:
     wire = cp.ClientConnection(session()).send(post_message())
     head, _, body = wire.partition(b"\r\n\r\n")
-    assert server_outcome(head.replace(b"\r\n", b"\n") + b"\n\n" + body) == server_outcome(wire)
+    stream, line = {
+        "every line": (head.replace(b"\r\n", b"\n") + b"\n\n" + body, 1),
+        "the request line": (wire.replace(b"\r\n", b"\n", 1), 1),
+        "one header line": (
+            wire.replace(b"\r\nX-AID", b"\nX-AID", 1),
+            head[: head.index(b"\r\nX-AID")].count(b"\n") + 1,
+        ),
+        "the blank line": (head + b"\r\n\n" + body, head.count(b"\n") + 2),
+    }[which]
+    outcome = server_outcome(stream)
+    assert outcome.events == []
+    assert (outcome.error, outcome.error_status) == ("RemoteProtocolError", 400)
+    # The same with bytes after it: a well-formed request, pipelined.
+    assert server_outcome(stream + wire) == outcome
+    server = cp.ServerConnection()
+    server.receive_data(stream)
+    with pytest.raises(cp.RemoteProtocolError) as caught:
+        server.next_event()
+    assert str(caught.value) == f"malformed request: head line {line} ends in a bare LF, not CRLF"
+    answer = server.send_error_for(caught.value)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"ends in a bare LF" in answer
+
+
+def test_a_pipelined_request_with_bare_lf_is_refused_after_the_first_is_answered() -> None:
+    wire = cp.ClientConnection(session()).send(post_message())
+    outcome = server_outcome(wire + wire.replace(b"\r\n", b"\n", 1))
+    assert isinstance(outcome.events[0], cp.RequestReceived)
+    assert outcome.events[1].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert (len(outcome.events), outcome.error, outcome.error_status) == (2, "RemoteProtocolError", 400)
 
 
 def test_a_chunked_request_with_a_bad_terminator_is_refused() -> None:
@@ -365,3 +435,11 @@ def test_the_answer_to_a_malformed_request_after_a_head_request_has_its_body() -
     answer = server.send_error_for(caught.value)
     assert answer.startswith(b"HTTP/1.1 400 ")
     assert answer.endswith(b"}")
+
+
+def test_a_folded_content_length_is_refused_as_folding() -> None:
+    # Found by fuzzing: the value, unfolded by h11, is a number; folded, it is none.
+    stream = response(b"Content-Length:\r\n\t %d\r\n" % len(BODY))
+    outcome = client_outcome(stream)
+    assert outcome.events == []
+    assert outcome.error == "RemoteProtocolError"
