@@ -26,6 +26,7 @@ from chatproto.emulator import (
     DEFAULT_MAX_ENGAGEMENTS,
     DEFAULT_MAX_MESSAGES,
     DEFAULT_MAX_SESSIONS,
+    DEFAULT_MAX_STORED_BYTES,
     DEFAULT_POOL,
     DEFAULT_PORT,
     DEFAULT_REQUEST_TIMEOUT,
@@ -41,7 +42,7 @@ from transports import emulator as server_loop
 CORE = Path(cp.__file__).resolve().parent
 PACKAGE = Path(emulator_package.__file__).resolve().parent
 #: The package's modules, each allowed to import only those before it.
-LAYERS = ("_defaults", "_types", "_faults", "_control", "_state")
+LAYERS = ("_defaults", "_types", "_serving", "_faults", "_control", "_state")
 #: What ``chatproto.emulator`` exported before it became a package; it still does.
 EXPORTED_BEFORE = (
     "DEFAULT_POOL",
@@ -211,6 +212,7 @@ def test_the_emulator_takes_its_defaults_from_the_core() -> None:
         "max_sessions": DEFAULT_MAX_SESSIONS,
         "max_engagements": DEFAULT_MAX_ENGAGEMENTS,
         "max_messages": DEFAULT_MAX_MESSAGES,
+        "max_stored_bytes": DEFAULT_MAX_STORED_BYTES,
     }
     assert DEFAULT_SITES == (DEFAULT_SITE,)
     assert Emulator().sites == DEFAULT_SITES
