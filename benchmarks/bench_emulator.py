@@ -172,7 +172,7 @@ def main() -> int:
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio", help="the emulator's event loop")
     args = parser.parse_args()
 
-    command = [sys.executable, "-m", "transports.cli", "emulator", "--port", "0", "--backend", args.backend]
+    command = [sys.executable, "-m", "transports.cli", "emulator", "--port", "0", "--quiet", "--backend", args.backend]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
         try:
             assert server.stdout is not None

@@ -5,7 +5,9 @@
   asyncio, anyio on trio, trio), reads back what the emulator recorded, and
   prints a short report.  It needs no network and no configuration.
 - ``emulator`` serves the agent API and the emulator's control surface on
-  loopback and prints one line, its URL, once it accepts connections.
+  loopback and prints one line, its URL, once it accepts connections; it
+  logs one line per request to stderr, as ``python -m http.server`` does,
+  unless ``--quiet``.
 - ``post`` posts one message to a chat server with the blocking client and
   prints the decoded response, or the error with its status and code.  The
   session id and the token may come from the environment
@@ -40,11 +42,14 @@ import chatproto as cp
 from chatproto.emulator import (
     DEFAULT_BACKEND,
     DEFAULT_HOST,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_STORED_BYTES,
     DEFAULT_POOL,
     DEFAULT_PORT,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_SITE,
     DEFAULT_SITES,
+    DEFAULT_WRITE_TIMEOUT,
     NO_FAULTS,
     FaultPlan,
 )
@@ -137,6 +142,16 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"a whole number above 0, not {text!r}")
+    return number
+
+
 def _sequence_number(text: str) -> int:
     try:
         number = int(text)
@@ -171,7 +186,8 @@ def _parser() -> argparse.ArgumentParser:
         "emulator",
         help="serve a local chat emulator",
         description="Serve the agent API and the emulator's control surface (/emulator/...) until interrupted. "
-        "Prints one line, the emulator's URL, once it accepts connections.",
+        "Prints one line, the emulator's URL, once it accepts connections, and logs one line per request "
+        "to stderr (--quiet: none).",
         epilog="Exit status: 0 once stopped by SIGINT or SIGTERM, 1 if the port is in use, 2 for a bad argument "
         "(a host it cannot listen on among them).",
         formatter_class=_HelpFormatter,
@@ -197,6 +213,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     emulator.add_argument(
         "--backend", choices=("asyncio", "trio"), default=DEFAULT_BACKEND, help=f"event loop (trio: {TRIO_INSTALL})"
+    )
+    emulator.add_argument(
+        "--write-timeout",
+        type=_seconds,
+        default=DEFAULT_WRITE_TIMEOUT,
+        metavar="SECONDS",
+        help="time a client has to take each whole answer (default: %(default)s)",
+    )
+    emulator.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        metavar="N",
+        help=f"connections served at once (default: {DEFAULT_MAX_CONNECTIONS}, lowered to fit the open-file limit)",
+    )
+    emulator.add_argument(
+        "--max-stored-bytes",
+        type=_positive_int,
+        default=DEFAULT_MAX_STORED_BYTES,
+        metavar="BYTES",
+        help="bytes of messages and sessions held (default: %(default)s)",
+    )
+    emulator.add_argument(
+        "--quiet", action="store_true", help="log nothing, rather than one line per request to stderr"
     )
     faults = emulator.add_argument_group(
         "faults", "Inject faults into posts that would succeed, reproducibly (rates are probabilities, 0 to 1)."
@@ -349,9 +388,21 @@ def _emulator(args: argparse.Namespace) -> int:
         pool_change=args.fault_pool_change,
     )
     emulator = Emulator(
-        sites=tuple(args.sites or DEFAULT_SITES), pool=args.pool, session_id_factory=new_session_id, faults=plan
+        sites=tuple(args.sites or DEFAULT_SITES),
+        pool=args.pool,
+        session_id_factory=new_session_id,
+        faults=plan,
+        max_stored_bytes=args.max_stored_bytes,
     )
-    server = EmulatorServer(emulator, host=args.host, port=args.port, request_timeout=args.request_timeout)
+    server = EmulatorServer(
+        emulator,
+        host=args.host,
+        port=args.port,
+        request_timeout=args.request_timeout,
+        write_timeout=args.write_timeout,
+        max_connections=args.max_connections,
+        log=None if args.quiet else sys.stderr,
+    )
 
     async def run() -> None:
         import signal

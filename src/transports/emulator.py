@@ -3,12 +3,43 @@
 Each connection is one `chatproto.ServerConnection`; its events go to the
 emulator, and the loop does what the emulator's `Reply` says (wait, close,
 or answer).  The loop adds what only an adapter can: the clock, random
-session ids, and time limits.  A client gets ``request_timeout`` seconds to
-deliver each whole request, which bounds idle keep-alive connections and
-clients that send slowly alike; when it runs out the connection is closed.
+session ids, time limits, and the count of connections and descriptors.
 Malformed HTTP and requests over the `chatproto.Limits` are answered with
 the 4xx the core chooses and the connection is closed.  A failure on one
 connection never reaches another.
+
+What a client can hold, and for how long:
+
+- Reading: ``request_timeout`` seconds to deliver each whole request, which
+  bounds idle keep-alive connections and clients that send slowly alike.
+- Writing: ``write_timeout`` seconds to take each whole answer.  The next
+  request is read only once the answer is written, and each connection's
+  kernel send buffer is capped, so a client that pipelines requests and
+  never reads has one answer in the server and at most that buffer in the
+  kernel before its connection is closed.
+- Connections: ``max_connections`` are served at once, never more than the
+  soft open-file limit (``RLIMIT_NOFILE``) leaves room for beside the
+  descriptors below.  A connection beyond them gets a moment to deliver a
+  complete request.  If it does, it takes the place of a connection still
+  waiting for a request it has not finished (or, since it connected, not
+  begun): a stalled client (slowloris) never keeps out one that sends at
+  once.  If no such place exists, or the request is not complete in time,
+  it is answered 503 with ``Connection: close`` (`chatproto.emulator.busy_answer`)
+  rather than closed in silence, which a client would read as "outcome
+  unknown".  A kept-alive connection between requests is not given away.
+  A few dozen connections beyond the cap are handled at once; past them,
+  accepting waits.
+- Descriptors: when ``accept`` fails for want of descriptors or memory
+  (EMFILE, ENFILE, ENOBUFS, ENOMEM) the loop says so on its log, waits
+  100 ms and accepts again, as trio's ``serve_listeners`` does, instead of
+  stopping.
+
+With ``log`` a stream, the loop writes one line per request there, in the
+format of ``python -m http.server``: client address, time, request line
+(`chatproto.emulator.request_line`: no header, no query value but the
+pool's, no session id), status, and the bytes of the answer.  It is off by
+default (``BackgroundEmulator``, the pytest fixture and ``chatproto demo``
+are quiet); ``chatproto emulator`` turns it on, and ``--quiet`` off.
 
 From async code::
 
@@ -25,12 +56,14 @@ From sync code (tests, the demo), on an event loop of its own in a thread::
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import anyio
 import anyio.abc
@@ -45,9 +78,12 @@ from chatproto.emulator import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_PORT,
     DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_WRITE_TIMEOUT,
     Emulator,
     FaultPlan,
     SessionInfo,
+    busy_answer,
+    request_line,
 )
 
 __all__ = [
@@ -55,21 +91,52 @@ __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_PORT",
     "DEFAULT_REQUEST_TIMEOUT",
+    "DEFAULT_WRITE_TIMEOUT",
     "BackgroundEmulator",
     "EmulatorServer",
     "new_session_id",
 ]
 
 _T = TypeVar("_T")
+_Event = cp.RequestReceived | cp.InvalidRequest | cp.HTTPRequestReceived
 logger = logging.getLogger(__name__)
 
-# DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT and DEFAULT_MAX_CONNECTIONS are
-# the core's (chatproto.emulator), exported here too as they always were.
+# DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_WRITE_TIMEOUT and
+# DEFAULT_MAX_CONNECTIONS are the core's (chatproto.emulator), exported here too.
 #: After an error answer, how long the client's remaining bytes are read and
 #: discarded before closing, so the close does not reset the connection
 #: (which could destroy the answer before the client has read it).
 _LINGER_SECONDS = 1.0
 _READ_SIZE = 65536
+#: Each connection's kernel buffers, each way (Linux doubles the figure).  Left
+#: to itself the kernel grows them to megabytes (``tcp_wmem``, ``tcp_rmem``),
+#: which a client that pipelines and never reads would fill for nothing.  Far
+#: more than any request or answer needs on loopback.
+_KERNEL_BUFFER_BYTES = 64 * 1024
+#: How long a connection beyond the cap has to deliver a complete request.  A
+#: client sends its request as it connects, so this is a round trip or two.
+_EXTRA_SECONDS = 0.5
+#: Connections beyond the cap read for a complete request at once; one more
+#: pushes the oldest of them out (it is answered 503).
+_MAX_PENDING = 16
+#: Connections being answered 503 at once; past them, accepting waits.
+_MAX_REFUSING = 32
+#: How long an answered 503 waits for the client to close, reading what it
+#: still sends, so the close does not reset the connection under the answer.
+_REFUSAL_LINGER_SECONDS = 0.1
+#: Descriptors the process needs beside its connections: stdio, the listeners,
+#: the event loop's own, the files of a test run.
+_OTHER_DESCRIPTORS = 32
+#: What the connections beyond the cap may hold (a pushed-out pending one
+#: refuses even when the refusals are at their bound), plus the rest.
+_DESCRIPTOR_HEADROOM = 2 * _MAX_PENDING + _MAX_REFUSING + _OTHER_DESCRIPTORS
+#: ``accept`` failures that say the process or the system is out of descriptors
+#: or memory: they pass once connections close, so accepting pauses, then goes on.
+_OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+#: ``accept`` failures that concern one connection, which left before it was taken.
+_CONNECTION_GONE = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.ECONNRESET})
+_ACCEPT_RETRY_SECONDS = 0.1
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def new_session_id() -> str:
@@ -81,6 +148,47 @@ def _epoch_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def soft_descriptor_limit() -> int | None:
+    """The process's soft limit on open files (``RLIMIT_NOFILE``), None if it has none or cannot say."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows has no such limit
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def connection_cap(requested: int | None = None, soft_limit: int | None = None) -> int:
+    """The connections a server serves at once: ``requested`` (by default
+    ``DEFAULT_MAX_CONNECTIONS``), lowered to leave ``soft_limit`` room for the
+    descriptors beside them, and never below 1.
+
+    Raises:
+        LocalProtocolError: ``requested`` is not a positive int.
+    """
+    if requested is None:
+        requested = DEFAULT_MAX_CONNECTIONS
+    elif type(requested) is not int or requested < 1:
+        raise cp.LocalProtocolError(f"max_connections must be a positive int, got {requested!r}")
+    if soft_limit is None:
+        return requested
+    # A small limit keeps three quarters for connections rather than none.
+    headroom = min(_DESCRIPTOR_HEADROOM, soft_limit // 4)
+    return max(1, min(requested, soft_limit - headroom))
+
+
+class _Waiter:
+    """A connection waiting for its next request, and whether it may be given away."""
+
+    __slots__ = ("evictable", "scope")
+
+    def __init__(self, scope: anyio.CancelScope, evictable: bool) -> None:
+        self.scope = scope
+        # Before its first request, or once part of a request has come: a client
+        # that has not finished what it started.  Not an idle kept-alive one.
+        self.evictable = evictable
+
+
 class EmulatorServer:
     """Serves an `Emulator` on ``host``:``port`` until cancelled.
 
@@ -90,8 +198,17 @@ class EmulatorServer:
         host: the address to listen on (loopback by default).
         port: the port; 0 picks a free one.
         request_timeout: seconds a client has to deliver each whole request.
+        write_timeout: seconds a client has to take each whole answer.
         limits: bounds on what a client may send.
-        max_connections: connections served at once.
+        max_connections: connections served at once; by default
+            ``DEFAULT_MAX_CONNECTIONS``.  Either way lowered to fit the soft
+            open-file limit (see `connection_cap`).
+        log: where to write one line per request (and notes such as running
+            out of descriptors); None, the default, writes nothing.
+
+    Raises:
+        LocalProtocolError: ``max_connections`` is not a positive int, or a
+            timeout is not a positive number.
     """
 
     def __init__(
@@ -101,36 +218,97 @@ class EmulatorServer:
         host: str = DEFAULT_HOST,
         port: int = 0,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        write_timeout: float = DEFAULT_WRITE_TIMEOUT,
         limits: cp.Limits | None = None,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_connections: int | None = None,
+        log: TextIO | None = None,
     ) -> None:
+        for name, seconds in (("request_timeout", request_timeout), ("write_timeout", write_timeout)):
+            if type(seconds) not in (int, float) or not seconds > 0:
+                raise cp.LocalProtocolError(f"{name} must be a positive number of seconds, got {seconds!r}")
         self.emulator = emulator if emulator is not None else Emulator(session_id_factory=new_session_id)
         self.host = host
         self.port = port
         self.request_timeout = request_timeout
+        self.write_timeout = write_timeout
         self.limits = limits if limits is not None else DEFAULT_LIMITS
-        self.max_connections = max_connections
+        self.max_connections = connection_cap(max_connections, soft_descriptor_limit())
+        self.log = log
         self.url: str | None = None
+        self._requested_connections = max_connections
+        self._busy_answer = busy_answer(self.max_connections)
         self._connections = 0
+        # Insertion order is age: the first is the one waiting longest.
+        self._waiting: dict[_Waiter, None] = {}
+        self._pending: dict[anyio.CancelScope, None] = {}
+        self._refusing = 0
+        self._refusal_done: anyio.Event | None = None
+
+    @property
+    def connections(self) -> int:
+        """How many connections are being served now (those being answered 503 aside)."""
+        return self._connections
 
     async def serve(self, *, task_status: anyio.abc.TaskStatus[str] = anyio.TASK_STATUS_IGNORED) -> None:
         """Listen, report the URL through ``task_status`` once accepting, and serve until cancelled."""
         listener = await anyio.create_tcp_listener(local_host=self.host, local_port=self.port)
-        async with listener:
+        async with listener, anyio.create_task_group() as tasks:
             address = listener.extra(SocketAttribute.local_address)
             host, port = address[0], address[1]
             self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+            requested = self._requested_connections
+            if requested is not None and self.max_connections < requested:
+                self._note(
+                    f"max_connections lowered from {requested} to {self.max_connections} "
+                    f"to fit the open-file limit ({soft_descriptor_limit()})"
+                )
+            for each in listener.listeners:
+                assert isinstance(each, anyio.abc.SocketListener)  # what create_tcp_listener makes
+                tasks.start_soon(self._accept_loop, each, tasks)
             task_status.started(self.url)
-            await listener.serve(self._serve_connection)
+
+    # -- Accepting ------------------------------------------------------------------------------
+
+    async def _accept_loop(self, listener: anyio.abc.SocketListener, tasks: anyio.abc.TaskGroup) -> None:
+        failing = False
+        while True:
+            while self._refusing >= _MAX_REFUSING:
+                if self._refusal_done is None:
+                    self._refusal_done = anyio.Event()
+                await self._refusal_done.wait()
+            try:
+                stream = await listener.accept()
+            except (OSError, anyio.BrokenResourceError) as exc:
+                cause = exc if isinstance(exc, OSError) else exc.__cause__
+                code = cause.errno if isinstance(cause, OSError) else None
+                if code in _CONNECTION_GONE:
+                    continue
+                if code not in _OUT_OF_RESOURCES:
+                    raise
+                if not failing:
+                    self._note(f"cannot accept connections: {cause}; trying again every 100 ms")
+                    failing = True
+                await anyio.sleep(_ACCEPT_RETRY_SECONDS)
+                continue
+            if failing:
+                self._note("accepting connections again")
+                failing = False
+            _cap_kernel_buffers(stream)
+            if self._connections < self.max_connections:
+                self._connections += 1
+                tasks.start_soon(self._serve_connection, stream)
+            else:
+                if len(self._pending) >= _MAX_PENDING:
+                    oldest = next(iter(self._pending))
+                    del self._pending[oldest]
+                    oldest.cancel()  # it is answered 503
+                tasks.start_soon(self._serve_beyond_cap, stream)
 
     async def _serve_connection(self, stream: anyio.abc.SocketStream) -> None:
-        if self._connections >= self.max_connections:
-            await stream.aclose()
-            return
-        self._connections += 1
+        """A connection within the cap (counted in ``_connections`` by the caller)."""
         try:
             async with stream:
-                await self._converse(stream)
+                await self._converse(stream, cp.ServerConnection(limits=self.limits), None)
         except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
             pass  # the client went away; nothing to answer
         except Exception:
@@ -139,33 +317,164 @@ class EmulatorServer:
         finally:
             self._connections -= 1
 
-    async def _converse(self, stream: anyio.abc.SocketStream) -> None:
-        conn = cp.ServerConnection(limits=self.limits)
+    async def _serve_beyond_cap(self, stream: anyio.abc.SocketStream) -> None:
+        """A connection accepted while ``max_connections`` are served: served if its
+        request comes complete in time and a place can be made for it, else answered 503."""
+        try:
+            async with stream:
+                conn = cp.ServerConnection(limits=self.limits)
+                scope = anyio.CancelScope(deadline=anyio.current_time() + min(_EXTRA_SECONDS, self.request_timeout))
+                self._pending[scope] = None
+                event: _Event | None = None
+                try:
+                    with scope:
+                        event = await _next_event(conn, stream, None)
+                except cp.RemoteProtocolError as exc:
+                    await self._answer_and_close(stream, conn, exc)
+                    return
+                finally:
+                    self._pending.pop(scope, None)
+                if event is None and not scope.cancelled_caught:
+                    return  # the client left
+                if event is not None and self._make_room():
+                    self._connections += 1
+                    try:
+                        await self._converse(stream, conn, event)
+                    finally:
+                        self._connections -= 1
+                    return
+                await self._refuse(stream, event)
+        except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
+            pass
+        except Exception:
+            logger.exception("emulator: a connection failed")
+
+    def _make_room(self) -> bool:
+        """Whether a connection with a complete request can be served now, giving it
+        the place of the oldest connection that has not finished its request if need be."""
+        if self._connections < self.max_connections:
+            return True
+        for waiter in self._waiting:
+            if waiter.evictable:
+                del self._waiting[waiter]
+                waiter.scope.cancel()  # its task closes it and gives back its place
+                return True
+        return False
+
+    async def _refuse(self, stream: anyio.abc.SocketStream, event: _Event | None) -> None:
+        self._refusing += 1
+        try:
+            self._access(stream, event, 503, len(self._busy_answer))
+            with anyio.move_on_after(_REFUSAL_LINGER_SECONDS + self.write_timeout):
+                await stream.send(self._busy_answer)
+                await stream.send_eof()
+                with anyio.move_on_after(_REFUSAL_LINGER_SECONDS), contextlib.suppress(anyio.EndOfStream):
+                    while True:
+                        await stream.receive(_READ_SIZE)
+        finally:
+            self._refusing -= 1
+            if self._refusal_done is not None:
+                self._refusal_done.set()
+                self._refusal_done = None
+
+    # -- Serving --------------------------------------------------------------------------------
+
+    async def _converse(self, stream: anyio.abc.SocketStream, conn: cp.ServerConnection, event: _Event | None) -> None:
+        """Answer requests on ``conn`` until it closes; ``event`` is one already read."""
         emulator = self.emulator
+        answered = 0
         while True:
-            try:
-                with anyio.fail_after(self.request_timeout):
-                    event = await _next_event(conn, stream)
-            except TimeoutError:
-                return
-            except cp.RemoteProtocolError as exc:
-                await _answer_and_close(stream, conn.send_error_for(exc))
-                return
             if event is None:
-                return
+                waiter = _Waiter(anyio.CancelScope(deadline=anyio.current_time() + self.request_timeout), answered == 0)
+                self._waiting[waiter] = None
+                try:
+                    with waiter.scope:
+                        event = await _next_event(conn, stream, waiter)
+                except cp.RemoteProtocolError as exc:
+                    await self._answer_and_close(stream, conn, exc)
+                    return
+                finally:
+                    self._waiting.pop(waiter, None)
+                if event is None:
+                    return  # the client closed, or it was too slow, or its place was given away
             reply = emulator.handle(event, now_ms=_epoch_ms())
             if reply.delay_ms:
                 await anyio.sleep(reply.delay_ms / 1000)
             if reply.drop:
+                self._access(stream, event, None, None)
                 return
-            await stream.send(conn.send_response(reply.status, reply.body, headers=reply.headers))
+            data = conn.send_response(reply.status, reply.body, headers=reply.headers)
+            self._access(stream, event, reply.status, len(data))
+            if not await self._send(stream, data):
+                return
             if not conn.can_reuse:
                 return
+            event = None
+            answered += 1
+
+    async def _send(self, stream: anyio.abc.SocketStream, data: bytes) -> bool:
+        """Write ``data``; False if the client did not take it within ``write_timeout``."""
+        with anyio.move_on_after(self.write_timeout):
+            await stream.send(data)
+            return True
+        return False
+
+    async def _answer_and_close(
+        self, stream: anyio.abc.SocketStream, conn: cp.ServerConnection, error: cp.RemoteProtocolError
+    ) -> None:
+        data = conn.send_error_for(error)
+        self._access(stream, None, error.error_status_hint if data else None, len(data) if data else None)
+        if data and not await self._send(stream, data):
+            return
+        await stream.send_eof()
+        with anyio.move_on_after(_LINGER_SECONDS), contextlib.suppress(anyio.EndOfStream):
+            while True:
+                await stream.receive(_READ_SIZE)
+
+    # -- The log --------------------------------------------------------------------------------
+
+    def _access(
+        self, stream: anyio.abc.SocketStream, event: _Event | None, status: int | None, size: int | None
+    ) -> None:
+        if self.log is None:
+            return
+        try:
+            client = str(stream.extra(SocketAttribute.remote_address)[0])
+        except (OSError, anyio.TypedAttributeLookupError):
+            client = "-"
+        shown_status = "-" if status is None else str(status)
+        shown_size = "-" if size is None else str(size)
+        self._write(f'{client} - - [{_log_time()}] "{request_line(event)}" {shown_status} {shown_size}')
+
+    def _note(self, text: str) -> None:
+        if self.log is not None:
+            self._write(f"[{_log_time()}] emulator: {text}")
+
+    def _write(self, line: str) -> None:
+        assert self.log is not None
+        try:
+            self.log.write(line + "\n")
+            self.log.flush()
+        except (OSError, ValueError):
+            pass  # a closed or broken log must not cost the connection
+
+
+def _cap_kernel_buffers(stream: anyio.abc.SocketStream) -> None:
+    sock = stream.extra(SocketAttribute.raw_socket)
+    for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+        with contextlib.suppress(OSError):  # a platform that refuses keeps its own sizes
+            sock.setsockopt(socket.SOL_SOCKET, option, _KERNEL_BUFFER_BYTES)
+
+
+def _log_time() -> str:
+    """The time as ``python -m http.server`` shows it (``02/Dec/2026 07:30:01``, local time)."""
+    now = time.localtime()
+    return f"{now.tm_mday:02d}/{_MONTHS[now.tm_mon - 1]}/{now.tm_year:04d} {time.strftime('%H:%M:%S', now)}"
 
 
 async def _next_event(
-    conn: cp.ServerConnection, stream: anyio.abc.SocketStream
-) -> cp.RequestReceived | cp.InvalidRequest | cp.HTTPRequestReceived | None:
+    conn: cp.ServerConnection, stream: anyio.abc.SocketStream, waiter: _Waiter | None
+) -> _Event | None:
     """The next request on the connection, or None once the client has closed it."""
     ended = False
     while True:
@@ -181,16 +490,9 @@ async def _next_event(
         except anyio.EndOfStream:
             data = b""
             ended = True
+        if data and waiter is not None:
+            waiter.evictable = True  # a request has begun and is not complete
         conn.receive_data(data)
-
-
-async def _answer_and_close(stream: anyio.abc.SocketStream, data: bytes) -> None:
-    if data:
-        await stream.send(data)
-    await stream.send_eof()
-    with anyio.move_on_after(_LINGER_SECONDS), contextlib.suppress(anyio.EndOfStream):
-        while True:
-            await stream.receive(_READ_SIZE)
 
 
 class BackgroundEmulator:

@@ -6,6 +6,7 @@ shared drivers' `first_server_event`.
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterable
 
@@ -64,8 +65,6 @@ def request_bytes(
 
 def post_body(**fields: object) -> bytes:
     """A valid postMessage body into engagement 27, with ``fields`` replacing or adding members."""
-    import json
-
     document: dict[str, object] = {
         "body": "Hi",
         "destinationId": 27,
@@ -141,6 +140,16 @@ class RawClient:
             data = self.sock.recv(65536)
             if not data:
                 return True
+
+
+def busy_bytes(max_connections: int) -> bytes:
+    """The answer to a connection beyond the emulator's cap, byte for byte."""
+    message = f"max_connections exceeded: {max_connections + 1} > {max_connections}"
+    body = json.dumps({"exceptionCode": "LIMIT_EXCEEDED", "message": message}, separators=(",", ":"))
+    return (
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}"
+    ).encode()
 
 
 def read_until_closed(sock: socket.socket) -> bytes:

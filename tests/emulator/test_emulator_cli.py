@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -98,11 +99,11 @@ def test_demo_in_process(capsys: pytest.CaptureFixture[str]) -> None:
 # -- emulator ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def emulator_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``chatproto emulator --port 0`` with a few options, and the URL it printed."""
+@contextlib.contextmanager
+def running_emulator(*options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``chatproto emulator --port 0`` with ``options``, and the URL it printed."""
     process = subprocess.Popen(
-        [CHATPROTO, "emulator", "--port", "0", "--site", "mysite", "--site", SITE, "--pool", "12:3"],
+        [CHATPROTO, "emulator", "--port", "0", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -118,6 +119,13 @@ def emulator_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
         if process.poll() is None:
             process.kill()
         process.communicate(timeout=NETWORK_TIMEOUT)
+
+
+@pytest.fixture
+def emulator_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``chatproto emulator --quiet`` with a few options, and the URL it printed."""
+    with running_emulator("--quiet", "--site", "mysite", "--site", SITE, "--pool", "12:3") as running:
+        yield running
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
@@ -164,6 +172,68 @@ def test_emulator_prints_its_url_serves_and_stops(
     out, err = process.communicate(timeout=NETWORK_TIMEOUT)
     assert process.returncode == 0, err
     assert (out, err) == ("", "")
+
+
+#: One line of the access log: ``python -m http.server``'s format.
+ACCESS_LINE = re.compile(r'127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4} \d\d:\d\d:\d\d\] "([^"]*)" (\d{3}|-) (\d+|-)')
+
+
+def test_emulator_logs_a_line_per_request_without_secrets() -> None:
+    token = "s3cret-bearer-token"
+    with running_emulator() as (process, url):
+        with httpx.Client(base_url=url, timeout=NETWORK_TIMEOUT) as http:
+            session = http.post("/emulator/sessions", json={"agentId": "12"}).json()
+            session_id = session["sessionId"]
+            engagement = http.post("/emulator/engagements", json={"sessionId": session_id}).json()
+            headers = {"X-AID": "12", "X-JSESSIONID": session_id, "Authorization": f"Bearer {token}"}
+            posted = http.post(
+                f"/engagement/api/agent/{SITE}/v1/postMessage",
+                params={"pool": "297:1"},
+                headers=headers,
+                json={
+                    "body": "x",
+                    "destinationId": engagement["engagementId"],
+                    "destinationType": "ENGAGEMENT",
+                    "messageType": "TEXT",
+                },
+            )
+            refused = http.post(f"/engagement/api/agent/{SITE}/v1/postMessage", headers=headers, content=b"{")
+            read_back = http.get(f"/emulator/sessions/{session_id}")
+            nowhere = http.get("/nowhere", params={"token": token, "pool": "297:1", "flag": ""})
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=NETWORK_TIMEOUT)
+    assert process.returncode == 0, err
+    assert out == ""
+    lines = err.splitlines()
+    parsed = [ACCESS_LINE.fullmatch(line) for line in lines]
+    assert all(parsed), lines
+    shown = [(match[1], match[2]) for match in parsed if match is not None]
+    assert shown == [
+        ("POST /emulator/sessions HTTP/1.1", "200"),
+        ("POST /emulator/engagements HTTP/1.1", "200"),
+        (f"POST /engagement/api/agent/{SITE}/v1/postMessage?pool=297:1 HTTP/1.1", "200"),
+        (f"POST /engagement/api/agent/{SITE}/v1/postMessage HTTP/1.1", "400"),
+        (f"GET /emulator/sessions/<37 chars ...{session_id[-2:]}> HTTP/1.1", "200"),
+        ("GET /nowhere?token=<redacted>&pool=297%3A1&flag=<redacted> HTTP/1.1", "404"),  # the query as sent
+    ]
+    # The size is the whole answer's, head and body: more than the body.
+    for match, response in zip(parsed, [None, None, posted, refused, read_back, nowhere], strict=True):
+        assert match is not None
+        if response is not None:
+            assert int(match[3]) > len(response.content) > 0
+    assert (posted.status_code, refused.status_code) == (200, 400)
+    assert session_id not in err
+    assert token not in err
+
+
+def test_emulator_quiet_logs_nothing() -> None:
+    with running_emulator("--quiet") as (process, url):
+        with httpx.Client(base_url=url, timeout=NETWORK_TIMEOUT) as http:
+            assert http.post("/emulator/sessions", json={"agentId": "12"}).status_code == 200
+            assert http.get("/nowhere").status_code == 404
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=NETWORK_TIMEOUT)
+    assert (process.returncode, out, err) == (0, "", "")
 
 
 def test_emulator_with_faults_in_process(monkeypatch: pytest.MonkeyPatch) -> None:

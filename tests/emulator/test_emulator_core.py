@@ -332,6 +332,77 @@ def test_full_emulator_refuses_more_messages() -> None:
     assert emulator.message_count == 2
 
 
+# -- What the emulator holds, in bytes -------------------------------------------------------------
+
+
+def _recorded_json(body: bytes) -> bytes:
+    """A post's JSON as the emulator gives it back (and charges it)."""
+    emulator = reference_emulator()
+    assert answer(emulator, request_bytes(body))[0].status == 200
+    return msgspec.json.encode(emulator.messages(27)[0])
+
+
+def test_stored_bytes_bound_what_the_emulator_holds() -> None:
+    # The count bound alone let each 1 MB post add 1 MiB without end.
+    session_size = len(msgspec.json.encode(SessionInfo(SITE, REFERENCE_AGENT_ID, REFERENCE_SESSION_ID, POOL)))
+    big, small = post_body(body="x" * 1000), post_body(body="y")
+    big_size, small_size = len(_recorded_json(big)), len(_recorded_json(small))
+    emulator = reference_emulator(max_stored_bytes=session_size + 2 * big_size + small_size)
+    assert emulator.stored_bytes == session_size
+    for _ in range(2):
+        assert answer(emulator, request_bytes(big))[0].status == 200
+    assert emulator.stored_bytes == session_size + 2 * big_size
+
+    reply, data = answer(emulator, request_bytes(big))
+    message = (
+        f"the emulator holds its max_stored_bytes ({session_size + 2 * big_size + small_size}): "
+        f"{session_size + 2 * big_size} bytes are held, and this message needs {big_size} more"
+    )
+    assert error_of(reply) == (503, "CAPACITY_EXCEEDED", message)
+    assert data == error_bytes(503, "Service Unavailable", "CAPACITY_EXCEEDED", message)
+    assert emulator.message_count == 2  # nothing recorded
+
+    assert answer(emulator, request_bytes(small))[0].status == 200  # what still fits is taken
+    assert emulator.stored_bytes == session_size + 2 * big_size + small_size
+    assert error_of(answer(emulator, request_bytes(small))[0])[:2] == (503, "CAPACITY_EXCEEDED")
+    assert [len(m.body) for m in emulator.messages(27)] == [1000, 1000, 1]
+
+
+def test_stored_bytes_count_sessions() -> None:
+    first = Emulator().open_session("12")
+    size = len(msgspec.json.encode(first))
+    emulator = Emulator(max_stored_bytes=2 * size)
+    emulator.open_session("12")
+    emulator.open_session("12")
+    with pytest.raises(EmulatorError) as raised:
+        emulator.open_session("12")
+    assert (raised.value.status, raised.value.code, str(raised.value)) == (
+        503,
+        "CAPACITY_EXCEEDED",
+        f"the emulator holds its max_stored_bytes ({2 * size}): {2 * size} bytes are held, "
+        f"and this session needs {size} more",
+    )
+    assert emulator.stored_bytes == 2 * size
+    # Over HTTP, the same refusal.
+    reply, _ = answer(emulator, request_bytes(b'{"agentId": "13"}', target="/emulator/sessions"))
+    assert error_of(reply)[:2] == (503, "CAPACITY_EXCEEDED")
+
+
+def test_stored_bytes_follow_a_session_that_moves_pool() -> None:
+    emulator = Emulator(pool="297:9", faults=FaultPlan(pool_change=1.0))
+    session = emulator.open_session("12")
+    held = emulator.stored_bytes
+    assert held == len(msgspec.json.encode(session))
+    engagement = emulator.start_engagement(session.session_id)
+    body = post_body(destinationId=engagement)
+    target = POST_TARGET.replace(POOL, "297:9")
+    reply, _ = answer(emulator, request_bytes(body, target=target, session_id=session.session_id, agent_id="12"))
+    assert error_of(reply)[:2] == (403, "ACCESS_DENIED")
+    moved = emulator.session(session.session_id)
+    assert moved.pool == "297:10"
+    assert emulator.stored_bytes == held + 1 == len(msgspec.json.encode(moved))
+
+
 # -- The control calls ---------------------------------------------------------------------------
 
 
@@ -428,6 +499,7 @@ def test_capacity_bounds() -> None:
         ({"max_sessions": 0}, "max_sessions must be a positive int, got 0"),
         ({"max_engagements": 1.5}, "max_engagements must be a positive int, got 1.5"),
         ({"max_messages": True}, "max_messages must be a positive int, got True"),
+        ({"max_stored_bytes": 0}, "max_stored_bytes must be a positive int, got 0"),
     ],
 )
 def test_invalid_configuration(options: dict[str, object], message: str) -> None:

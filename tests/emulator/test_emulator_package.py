@@ -26,11 +26,13 @@ from chatproto.emulator import (
     DEFAULT_MAX_ENGAGEMENTS,
     DEFAULT_MAX_MESSAGES,
     DEFAULT_MAX_SESSIONS,
+    DEFAULT_MAX_STORED_BYTES,
     DEFAULT_POOL,
     DEFAULT_PORT,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_SITE,
     DEFAULT_SITES,
+    DEFAULT_WRITE_TIMEOUT,
     NO_FAULTS,
     Emulator,
     FaultPlan,
@@ -41,7 +43,7 @@ from transports import emulator as server_loop
 CORE = Path(cp.__file__).resolve().parent
 PACKAGE = Path(emulator_package.__file__).resolve().parent
 #: The package's modules, each allowed to import only those before it.
-LAYERS = ("_defaults", "_types", "_faults", "_control", "_state")
+LAYERS = ("_defaults", "_types", "_serving", "_faults", "_control", "_state")
 #: What ``chatproto.emulator`` exported before it became a package; it still does.
 EXPORTED_BEFORE = (
     "DEFAULT_POOL",
@@ -211,6 +213,7 @@ def test_the_emulator_takes_its_defaults_from_the_core() -> None:
         "max_sessions": DEFAULT_MAX_SESSIONS,
         "max_engagements": DEFAULT_MAX_ENGAGEMENTS,
         "max_messages": DEFAULT_MAX_MESSAGES,
+        "max_stored_bytes": DEFAULT_MAX_STORED_BYTES,
     }
     assert DEFAULT_SITES == (DEFAULT_SITE,)
     assert Emulator().sites == DEFAULT_SITES
@@ -221,7 +224,13 @@ def test_the_emulator_takes_its_defaults_from_the_core() -> None:
 
 def test_the_server_loop_takes_its_defaults_from_the_core() -> None:
     # transports.emulator still exports its DEFAULT_* names: the core's own objects.
-    for name in ("DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_REQUEST_TIMEOUT", "DEFAULT_MAX_CONNECTIONS"):
+    for name in (
+        "DEFAULT_HOST",
+        "DEFAULT_PORT",
+        "DEFAULT_REQUEST_TIMEOUT",
+        "DEFAULT_WRITE_TIMEOUT",
+        "DEFAULT_MAX_CONNECTIONS",
+    ):
         assert name in server_loop.__all__
         assert getattr(server_loop, name) is getattr(emulator_package, name)
     assert defaults_of(server_loop.EmulatorServer) == {
@@ -229,9 +238,15 @@ def test_the_server_loop_takes_its_defaults_from_the_core() -> None:
         "host": DEFAULT_HOST,
         "port": 0,  # a free port: the loop serves tests and the demo; the command serves DEFAULT_PORT
         "request_timeout": DEFAULT_REQUEST_TIMEOUT,
+        "write_timeout": DEFAULT_WRITE_TIMEOUT,
         "limits": None,
-        "max_connections": DEFAULT_MAX_CONNECTIONS,
+        "max_connections": None,  # DEFAULT_MAX_CONNECTIONS, lowered to fit the open-file limit
+        "log": None,  # quiet: only the command logs by default
     }
+    assert server_loop.EmulatorServer().max_connections == server_loop.connection_cap(
+        DEFAULT_MAX_CONNECTIONS, server_loop.soft_descriptor_limit()
+    )
+    assert server_loop.EmulatorServer().max_connections <= DEFAULT_MAX_CONNECTIONS
     assert server_loop.EmulatorServer().limits is DEFAULT_LIMITS
     assert cp.Limits() == DEFAULT_LIMITS  # the connection's own bounds
     assert defaults_of(server_loop.BackgroundEmulator)["backend"] == DEFAULT_BACKEND
@@ -244,6 +259,10 @@ def test_the_cli_defaults_are_the_cores() -> None:
     assert args.sites is None  # and then the emulator serves DEFAULT_SITES
     assert args.pool == DEFAULT_POOL
     assert args.request_timeout == DEFAULT_REQUEST_TIMEOUT
+    assert args.write_timeout == DEFAULT_WRITE_TIMEOUT
+    assert args.max_connections is None  # and then the server loop's own default
+    assert args.max_stored_bytes == DEFAULT_MAX_STORED_BYTES
+    assert args.quiet is False  # the command logs a line per request, as python -m http.server does
     assert args.backend == DEFAULT_BACKEND
     # One option per field of the fault plan, each defaulting to no fault.
     for field in msgspec.structs.fields(FaultPlan):
@@ -254,6 +273,15 @@ def test_the_cli_help_shows_the_cores_defaults(capsys: pytest.CaptureFixture[str
     with pytest.raises(SystemExit):
         cli.main(["emulator", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for default in (DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SITE, DEFAULT_POOL, DEFAULT_REQUEST_TIMEOUT):
+    for default in (
+        DEFAULT_HOST,
+        DEFAULT_PORT,
+        DEFAULT_SITE,
+        DEFAULT_POOL,
+        DEFAULT_REQUEST_TIMEOUT,
+        DEFAULT_WRITE_TIMEOUT,
+        DEFAULT_MAX_STORED_BYTES,
+    ):
         assert f"(default: {default})" in text, default
     assert f"how late (default: {DEFAULT_FAULT_DELAY_MS})" in text
+    assert f"(default: {DEFAULT_MAX_CONNECTIONS}, lowered to fit the open-file limit)" in text

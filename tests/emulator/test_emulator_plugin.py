@@ -47,6 +47,11 @@ def test_faults_and_conclude(chat_emulator):
 
 def test_faults_are_off_again(chat_emulator):
     assert chat_emulator.server.emulator.faults.active is False
+
+
+def test_the_fixture_logs_nothing(chat_emulator):
+    # Only `chatproto emulator` logs a line per request; a test run stays quiet.
+    assert chat_emulator.server.server.log is None
 """
 
 
@@ -64,4 +69,4 @@ def test_fixtures_in_a_users_test_run(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 passed" in result.stdout
+    assert "5 passed" in result.stdout

@@ -33,6 +33,10 @@ postMessage, as the reference documents it:
 * 404 ``NOT_FOUND`` for unknown operations and sites;
 * 409 ``CONFLICT`` for a post into a concluded engagement (the reference:
   "the lead participant has left the engagement").
+* 500 ``UNKNOWN_EXCEPTION`` once ``max_messages`` are recorded, and 503
+  ``CAPACITY_EXCEEDED`` for a post that does not fit in ``max_stored_bytes``
+  (what the emulator holds, in bytes), the message naming the bound; nothing
+  is recorded.
 
 The control surface (see ``_control``) offers the same calls as
 `Emulator`'s methods over HTTP, under ``/emulator/``.
@@ -44,6 +48,9 @@ rooms behind it import one way, each only those above it in this list:
   delay, where and how the server loop serves), defined once;
 - ``_types``: the values handed back (`Reply`, `SessionInfo`, ...) and
   `EmulatorError`; the error body is the `ServerConnection`'s own;
+- ``_serving``: what a server loop needs besides `Emulator.handle`: the
+  answer to a connection it has no room for (`busy_answer`), and a request
+  as its access log shows it, without secrets (`request_line`);
 - ``_faults``: `FaultPlan` and `Fault`, which request fails how;
 - ``_control``: the HTTP control surface, which sees the emulator only
   through the calls it makes;
@@ -62,13 +69,16 @@ from ._defaults import (
     DEFAULT_MAX_ENGAGEMENTS,
     DEFAULT_MAX_MESSAGES,
     DEFAULT_MAX_SESSIONS,
+    DEFAULT_MAX_STORED_BYTES,
     DEFAULT_POOL,
     DEFAULT_PORT,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_SITE,
     DEFAULT_SITES,
+    DEFAULT_WRITE_TIMEOUT,
 )
 from ._faults import NO_FAULTS, Fault, FaultPlan
+from ._serving import busy_answer, request_line
 from ._state import Emulator
 from ._types import EmulatorError, EngagementCreated, Reply, SessionInfo
 
@@ -81,11 +91,13 @@ __all__ = [
     "DEFAULT_MAX_ENGAGEMENTS",
     "DEFAULT_MAX_MESSAGES",
     "DEFAULT_MAX_SESSIONS",
+    "DEFAULT_MAX_STORED_BYTES",
     "DEFAULT_POOL",
     "DEFAULT_PORT",
     "DEFAULT_REQUEST_TIMEOUT",
     "DEFAULT_SITE",
     "DEFAULT_SITES",
+    "DEFAULT_WRITE_TIMEOUT",
     "NO_FAULTS",
     "Emulator",
     "EmulatorError",
@@ -95,6 +107,8 @@ __all__ = [
     "FaultPlan",
     "Reply",
     "SessionInfo",
+    "busy_answer",
+    "request_line",
 ]
 
 # Public objects say they live in this module, not in the private modules behind it.

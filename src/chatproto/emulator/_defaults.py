@@ -26,6 +26,10 @@ DEFAULT_MAX_SESSIONS = 10_000
 DEFAULT_MAX_ENGAGEMENTS = 100_000
 #: Messages recorded, over all engagements.
 DEFAULT_MAX_MESSAGES = 1_000_000
+#: Bytes held: the JSON size of every message recorded and of every session open.  The
+#: count above bounds how many things are held, this how much: 256 posts of the largest
+#: body the server loop accepts (`Limits.max_body_bytes`, 1 MiB) fill it.
+DEFAULT_MAX_STORED_BYTES = 256 * 1024 * 1024
 
 #: How late an injected delay answers, in milliseconds.
 DEFAULT_FAULT_DELAY_MS = 100
@@ -37,7 +41,10 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 #: Seconds a client has to deliver a whole request, or to start the next one on a kept-alive connection.
 DEFAULT_REQUEST_TIMEOUT = 30.0
-#: Connections served at once; more are closed as soon as they are accepted.
+#: Seconds a client has to take each whole answer; one that does not read is dropped after this.
+DEFAULT_WRITE_TIMEOUT = 30.0
+#: Connections served at once, at most: the server loop lowers it to fit the process's
+#: open-file limit; beyond it, a connection is answered 503 (see ``transports.emulator``).
 DEFAULT_MAX_CONNECTIONS = 1024
 #: The anyio backend the server loop runs on.
 DEFAULT_BACKEND = "asyncio"

@@ -11,13 +11,21 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
+from .._codec import encode
 from .._enums import DestinationType
 from .._errors import LocalProtocolError
 from .._events import HTTPRequestReceived, InvalidRequest, RequestReceived
 from .._identity import check_header_id, check_pool, check_site
 from .._post_message import ChatPostResult, PostMessageRequest, PostMessageResponse
 from ._control import handle_control
-from ._defaults import DEFAULT_MAX_ENGAGEMENTS, DEFAULT_MAX_MESSAGES, DEFAULT_MAX_SESSIONS, DEFAULT_POOL, DEFAULT_SITES
+from ._defaults import (
+    DEFAULT_MAX_ENGAGEMENTS,
+    DEFAULT_MAX_MESSAGES,
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_MAX_STORED_BYTES,
+    DEFAULT_POOL,
+    DEFAULT_SITES,
+)
 from ._faults import NO_FAULTS, Fault, FaultPlan
 from ._types import EmulatorError, Reply, SessionInfo, error_reply
 
@@ -68,6 +76,11 @@ class Emulator:
         faults: faults to inject from the start (none by default).
         max_sessions, max_engagements, max_messages: capacity bounds, so a
             long-running emulator cannot grow without limit.
+        max_stored_bytes: what it may hold in bytes, counted as the JSON size
+            of each message recorded and each session open (a post's body is
+            up to 1 MiB, so a bound on the count alone leaves memory unbounded).
+            A post that does not fit is answered 503 ``CAPACITY_EXCEEDED``
+            naming the bound, and nothing is recorded; so is a session.
 
     Raises:
         LocalProtocolError: no sites, an invalid site or pool name, or a bound below 1.
@@ -83,6 +96,7 @@ class Emulator:
         max_sessions: int = DEFAULT_MAX_SESSIONS,
         max_engagements: int = DEFAULT_MAX_ENGAGEMENTS,
         max_messages: int = DEFAULT_MAX_MESSAGES,
+        max_stored_bytes: int = DEFAULT_MAX_STORED_BYTES,
     ) -> None:
         if not sites:
             raise LocalProtocolError("an emulator serves at least one site")
@@ -92,17 +106,20 @@ class Emulator:
             ("max_sessions", max_sessions),
             ("max_engagements", max_engagements),
             ("max_messages", max_messages),
+            ("max_stored_bytes", max_stored_bytes),
         ):
             if type(bound) is not int or bound < 1:
                 raise LocalProtocolError(f"{name} must be a positive int, got {bound!r}")
         self._max_sessions = max_sessions
         self._max_engagements = max_engagements
         self._max_messages = max_messages
+        self._max_stored_bytes = max_stored_bytes
         self._new_session_id = session_id_factory or _counting_session_ids()
         self._sessions: dict[str, _Session] = {}
         self._engagements: dict[int, _Engagement] = {}
         self._next_engagement_id = 1
         self._message_count = 0
+        self._stored_bytes = 0
         self._faults = NO_FAULTS
         self._fault_counter = 0
         self.set_faults(faults)
@@ -117,6 +134,11 @@ class Emulator:
         """How many messages are recorded, over all engagements."""
         return self._message_count
 
+    @property
+    def stored_bytes(self) -> int:
+        """How many bytes are held: the JSON size of every message recorded and every session open."""
+        return self._stored_bytes
+
     # -- The control calls (also served over HTTP under /emulator/) ---------------------------
 
     def open_session(
@@ -129,7 +151,8 @@ class Emulator:
         Raises:
             EmulatorError: 400 for an invalid agent id, site or session id, or a
                 site not served; 409 for a session id already open; 503 when
-                ``max_sessions`` are open.
+                ``max_sessions`` are open or the session does not fit in
+                ``max_stored_bytes``.
         """
         if type(agent_id) is int:
             agent_id = str(agent_id)
@@ -146,8 +169,13 @@ class Emulator:
         if session_id in self._sessions:
             raise EmulatorError(409, "CONFLICT", "sessionId: a session with this id is already open")
         session = _Session(site, agent, session_id, self._pool, len(self._sessions) + 1)
+        info = session.info()
+        size = len(encode(info))
+        if self._stored_bytes + size > self._max_stored_bytes:
+            raise EmulatorError(503, "CAPACITY_EXCEEDED", self._over_budget("session", size))
         self._sessions[session_id] = session
-        return session.info()
+        self._stored_bytes += size
+        return info
 
     def session(self, session_id: str) -> SessionInfo:
         """The session ``session_id`` as it is now (its pool may have changed).
@@ -277,6 +305,10 @@ class Emulator:
             )
         if self._message_count >= self._max_messages:
             return error_reply(500, "UNKNOWN_EXCEPTION", f"the emulator holds its max_messages ({self._max_messages})")
+        # Charged as it would be given back (GET .../messages): the fields that were posted.
+        size = len(encode(request))
+        if self._stored_bytes + size > self._max_stored_bytes:
+            return error_reply(503, "CAPACITY_EXCEEDED", self._over_budget("message", size))
 
         fault = Fault.NONE
         if self._faults.active:
@@ -287,17 +319,26 @@ class Emulator:
         if fault is Fault.SERVER_ERROR:
             return error_reply(500, "UNKNOWN_EXCEPTION", "an injected server error; the message was not recorded")
         if fault is Fault.POOL_CHANGE:
-            session.pool = _moved_pool(session.pool)
+            moved = _moved_pool(session.pool)
+            self._stored_bytes += len(moved) - len(session.pool)  # the session's charge follows its pool
+            session.pool = moved
             return error_reply(403, "ACCESS_DENIED", f"the agent session moved to pool {session.pool}")
 
         engagement.messages.append(request)
         self._message_count += 1
+        self._stored_bytes += size
         if fault is Fault.CLOSE_AFTER_RECORD:
             return Reply(drop=True)
         response = _post_message_response(session, request, now_ms)
         if fault is Fault.DELAY:
             return Reply(body=response, delay_ms=self._faults.delay_ms)
         return Reply(body=response)
+
+    def _over_budget(self, what: str, size: int) -> str:
+        return (
+            f"the emulator holds its max_stored_bytes ({self._max_stored_bytes}): "
+            f"{self._stored_bytes} bytes are held, and this {what} needs {size} more"
+        )
 
     def _engagement(self, engagement_id: int) -> _Engagement:
         engagement = self._engagements.get(engagement_id)
