@@ -16,7 +16,6 @@ request never sent, so they are an error rather than the next response.
 from __future__ import annotations
 
 import enum
-from urllib.parse import quote
 
 import h11
 import msgspec
@@ -26,7 +25,8 @@ from ._errors import LocalProtocolError, RemoteProtocolError, SequenceMismatch
 from ._events import CONNECTION_CLOSED, NEED_DATA, ClientEvent, ErrorReceived, NeedData, ResponseReceived
 from ._http import MessageReader
 from ._limits import DEFAULT_LIMITS, Limits
-from ._operations import OPERATION_OF_REQUEST, QUERY_INPUT_PARAMETER, Operation
+from ._operations import OPERATION_OF_REQUEST, Operation
+from ._request_head import RequestHeads
 from ._session import AgentSession
 from ._wire import Request
 
@@ -59,7 +59,7 @@ class ClientConnection:
         limits: bounds on what the server may send.
     """
 
-    __slots__ = ("_error", "_h11", "_limits", "_operation", "_pending", "_reader", "_session", "_state")
+    __slots__ = ("_error", "_h11", "_heads", "_limits", "_operation", "_pending", "_reader", "_session", "_state")
 
     def __init__(self, session: AgentSession, *, limits: Limits = DEFAULT_LIMITS) -> None:
         if not isinstance(session, AgentSession):
@@ -67,6 +67,7 @@ class ClientConnection:
         if not isinstance(limits, Limits):
             raise LocalProtocolError(f"limits must be a Limits, not {type(limits).__name__}")
         self._session = session
+        self._heads = RequestHeads()
         self._limits = limits
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=limits.max_header_bytes)
         self._reader = MessageReader(self._h11, limits, "response")
@@ -128,17 +129,13 @@ class ClientConnection:
         body = encode_request(operation, request)
         session.commit_sequence_number(number)
 
-        target, leading, trailing = session.request_head(operation)
-        if operation.method == "GET":
-            target, headers, body = _query_input(target, leading + trailing, body)
-        else:
-            headers = [*leading, (b"Content-Length", b"%d" % len(body)), *trailing]
+        head, body = self._heads.request(operation, session.identity, body)
         conn = self._h11
         if conn.our_state is h11.DONE:
             conn.start_next_cycle()
         # Nothing is buffered: bytes that arrive while idle fail the connection.
         self._reader.begin()
-        data: bytes = conn.send(h11.Request(method=operation.method, target=target, headers=headers))
+        data: bytes = conn.send(head)
         data += conn.send(h11.Data(data=body))
         data += conn.send(h11.EndOfMessage())
         self._pending = request
@@ -261,11 +258,3 @@ class ClientConnection:
         if self._state is not ConnectionState.ERROR:
             self._state = ConnectionState.ERROR
             self._error = message
-
-
-def _query_input(
-    target: str, headers: tuple[tuple[bytes, bytes], ...], body: bytes
-) -> tuple[str, list[tuple[bytes, bytes]], bytes]:
-    """A GET's input travels URL-encoded in the query, and a GET has no body."""
-    separator = "&" if "?" in target else "?"
-    return f"{target}{separator}{QUERY_INPUT_PARAMETER}={quote(body, safe='')}", list(headers), b""
