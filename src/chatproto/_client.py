@@ -240,10 +240,10 @@ class ClientConnection:
         max_depth = self._limits.max_json_depth
         if status == 200:
             response = decode_response(operation, body, max_depth)
-            system_error = getattr(response, "chat_system_error", None)
+            system_error = response.chat_system_error
             if system_error is not None and is_reported(system_error):
                 return ErrorReceived(request, 200, system_error.error_condition, system_error.text, system_error)
-            got = getattr(response, "sequence_number", None)
+            got = response.sequence_number
             expected = request.sequence_number
             assert expected is not None  # send numbered it
             if got is not None and got != expected:

@@ -41,7 +41,7 @@ from ._agent_operations import (
 )
 from ._post_message import PostMessageRequest, PostMessageResponse
 from ._request_head import AGENT_PATH_PREFIX, API_VERSION, QUERY_INPUT_PARAMETER, operation_path
-from ._wire import Request, Response
+from ._wire import AgentResponse, Request
 
 # The path and the query the server role routes by are the request head's,
 # passed on with the table.
@@ -64,7 +64,7 @@ class Operation(msgspec.Struct, frozen=True):
             operation that takes its input as URL-encoded JSON in the query
             parameter ``request`` (the parameter's name is an inference: the
             agent page declares none; the consumer GET operations use ``request``).
-        request_type: the request body's model.
+        request_type: the request body's model, a ``Request[response_type]``.
         response_type: the 200 body's model.
         needs_session: whether the request carries ``X-AID`` and
             ``X-JSESSIONID`` (every operation but the one that creates the session).
@@ -73,7 +73,7 @@ class Operation(msgspec.Struct, frozen=True):
     name: str
     method: str
     request_type: type[Request]
-    response_type: type[Response]
+    response_type: type[AgentResponse]
     needs_session: bool = True
 
     def path(self, site: str) -> str:
