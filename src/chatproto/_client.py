@@ -30,6 +30,10 @@ from ._request_head import RequestHeads
 from ._session import AgentSession
 from ._wire import Request
 
+# One for every request: h11's events are immutable, and building one
+# normalizes its (empty) trailers, a cost on every send.
+_END_OF_MESSAGE = h11.EndOfMessage()
+
 
 class ConnectionState(enum.Enum):
     """Where a `ClientConnection` is in its exchange."""
@@ -137,7 +141,7 @@ class ClientConnection:
         self._reader.begin()
         data: bytes = conn.send(head)
         data += conn.send(h11.Data(data=body))
-        data += conn.send(h11.EndOfMessage())
+        data += conn.send(_END_OF_MESSAGE)
         self._pending = request
         self._operation = operation
         self._state = ConnectionState.AWAITING_RESPONSE
