@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
+
+import msgspec
 
 import chatproto as cp
 
@@ -287,3 +290,30 @@ def request_bytes(
     lines.extend(name + b": " + value for name, value in headers)
     lines.append(b"Content-Length: %d" % len(body))
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def minimal(info: msgspec.inspect.Type) -> Any:
+    """The simplest valid value of a field type (required fields only, for structs)."""
+    if isinstance(info, msgspec.inspect.StructType):
+        return info.cls(**{f.name: minimal(f.type) for f in info.fields if f.required})
+    if isinstance(info, msgspec.inspect.IntType):
+        return max(info.ge if info.ge is not None else 1, 1) if info.le is None or info.le >= 1 else info.le
+    if isinstance(info, msgspec.inspect.StrType):
+        return "x"
+    if isinstance(info, msgspec.inspect.BoolType):
+        return True
+    if isinstance(info, msgspec.inspect.EnumType):
+        return next(iter(info.cls))
+    if isinstance(info, msgspec.inspect.DictType):
+        return {}
+    if isinstance(info, msgspec.inspect.ListType):
+        return []
+    if isinstance(info, msgspec.inspect.UnionType):
+        return minimal(next(t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)))
+    raise AssertionError(f"no minimal value for {info!r}")
+
+
+def minimal_request(operation: cp.Operation) -> cp.Request:
+    request = minimal(msgspec.inspect.type_info(operation.request_type))
+    assert isinstance(request, operation.request_type)
+    return request  # type: ignore[no-any-return]
