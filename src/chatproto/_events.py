@@ -1,4 +1,4 @@
-"""The events the connections return, and the `ApiError` built from an error event."""
+"""The events the connections return, and `answer_to`, which types a client event by its request."""
 
 import enum
 from typing import Generic, cast

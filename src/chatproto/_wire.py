@@ -119,9 +119,9 @@ class AgentResponse(Response, frozen=True, kw_only=True):
             fill_number_twins(self)
 
 
-#: The response type a request is answered with.  Covariant, since requests
-#: are immutable: a ``Request[PostMessageResponse]`` is a ``Request[AgentResponse]``.
-#: The default lets a bare ``Request`` mean a request of any operation.
+# The response type a request is answered with.  Covariant, since requests
+# are immutable: a ``Request[PostMessageResponse]`` is a ``Request[AgentResponse]``.
+# The default lets a bare ``Request`` mean a request of any operation.
 if TYPE_CHECKING:
     ResponseT_co = TypeVar("ResponseT_co", bound=AgentResponse, covariant=True, default=AgentResponse)
 else:
