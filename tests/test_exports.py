@@ -67,7 +67,17 @@ def test_every_public_name_of_the_contract_is_exported() -> None:
 
 def test_every_type_in_a_public_signature_is_exported() -> None:
     # Events and errors a caller matches on, and the types they carry.
-    for name in ("ConnectionState", "NeedData", "Operation", "Request", "Response", "ClientEvent", "ServerEvent"):
+    for name in (
+        "ConnectionState",
+        "NeedData",
+        "Operation",
+        "Request",
+        "Response",
+        "AgentResponse",
+        "ClientEvent",
+        "ServerEvent",
+        "SessionIdentity",
+    ):
         assert name in chatproto.__all__, name
 
 

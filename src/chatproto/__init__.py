@@ -4,6 +4,8 @@ Bytes in, events out: nothing here opens a socket, reads a clock, starts a
 thread or logs.  See `ClientConnection` for the exchange loop.
 """
 
+from types import FunctionType as _FunctionType
+
 from ._agent_operations import ActivitySignalChangeRequest as ActivitySignalChangeRequest
 from ._agent_operations import ActivitySignalChangeResponse as ActivitySignalChangeResponse
 from ._agent_operations import ActivityStatusChangeRequest as ActivityStatusChangeRequest
@@ -66,6 +68,7 @@ from ._events import NeedData as NeedData
 from ._events import RequestReceived as RequestReceived
 from ._events import ResponseReceived as ResponseReceived
 from ._events import ServerEvent as ServerEvent
+from ._events import answer_to as answer_to
 from ._limits import Limits as Limits
 from ._operations import OPERATIONS as OPERATIONS
 from ._operations import Operation as Operation
@@ -74,6 +77,7 @@ from ._post_message import PostMessageRequest as PostMessageRequest
 from ._post_message import PostMessageResponse as PostMessageResponse
 from ._server import ServerConnection as ServerConnection
 from ._session import AgentSession as AgentSession
+from ._session import SessionIdentity as SessionIdentity
 from ._version import __version__ as __version__
 from ._wire import AgentResponse as AgentResponse
 from ._wire import ChatSystemError as ChatSystemError
@@ -151,16 +155,18 @@ __all__ = [
     "ServerConnection",
     "ServerEvent",
     "SessionExpiredError",
+    "SessionIdentity",
     "SetEngagementPropertyRequest",
     "SetEngagementPropertyResponse",
     "SneakPreviewState",
     "Visibility",
     "__version__",
+    "answer_to",
 ]
 
 # Public objects say they live in the package, not in its private modules.
 for _name in __all__:
     _obj = globals()[_name]
-    if isinstance(_obj, type) and _obj.__module__.startswith("chatproto._"):
+    if isinstance(_obj, type | _FunctionType) and _obj.__module__.startswith("chatproto._"):
         _obj.__module__ = "chatproto"
-del _name, _obj
+del _name, _obj, _FunctionType

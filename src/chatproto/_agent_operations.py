@@ -4,6 +4,9 @@ Requests follow the reference pages field by field.  Where the published
 docs leave a response's members out (most result objects; see agent-api.md,
 "Gaps"), the member is kept as the JSON the server sent (``dict``/``list``)
 rather than guessed: a decoder must survive what the docs do not promise.
+
+Each operation's response model comes first, so that its request can name
+the type it is answered with (``Request[...]``), which types ``send``.
 """
 
 from typing import Any
@@ -22,21 +25,17 @@ from ._enums import (
 from ._wire import AgentResponse, DataKey, Int32, Int64, Request, WireObject
 
 
-class CreateAgentSessionRequest(Request, frozen=True):
-    """createAutomatedAgentSession: opens the bot's agent session (bearer token, no X-AID/X-JSESSIONID)."""
-
-    logon_override: bool | None = None
-    message_data_map: dict[DataKey, str] | None = None
-
-
 class CreateAgentSessionResponse(AgentResponse, frozen=True):
     """Its ``sessionId`` is the ``X-JSESSIONID`` of every later call (`AgentSession.renew`)."""
 
     chat_logon_result: dict[str, Any] | None = None
 
 
-class GetMessagesRequest(Request, frozen=True):
-    """getMessages: the long poll (up to 30 s) for system messages; one at a time per session."""
+class CreateAgentSessionRequest(Request[CreateAgentSessionResponse], frozen=True):
+    """createAutomatedAgentSession: opens the bot's agent session (bearer token, no X-AID/X-JSESSIONID)."""
+
+    logon_override: bool | None = None
+    message_data_map: dict[DataKey, str] | None = None
 
 
 class GetMessagesResponse(AgentResponse, frozen=True):
@@ -48,7 +47,15 @@ class GetMessagesResponse(AgentResponse, frozen=True):
     system_messages: list[dict[str, Any]] | None = None
 
 
-class AssignmentAcknowledgementRequest(Request, frozen=True):
+class GetMessagesRequest(Request[GetMessagesResponse], frozen=True):
+    """getMessages: the long poll (up to 30 s) for system messages; one at a time per session."""
+
+
+class AssignmentAcknowledgementResponse(AgentResponse, frozen=True):
+    chat_assignment_acknowledgement_result: dict[str, Any] | None = None
+
+
+class AssignmentAcknowledgementRequest(Request[AssignmentAcknowledgementResponse], frozen=True):
     """assignmentAcknowledgement: accept or decline an offered engagement."""
 
     action: AssignmentAction
@@ -57,11 +64,11 @@ class AssignmentAcknowledgementRequest(Request, frozen=True):
     engagement_id: Int64
 
 
-class AssignmentAcknowledgementResponse(AgentResponse, frozen=True):
-    chat_assignment_acknowledgement_result: dict[str, Any] | None = None
+class RequestAssignmentResponse(AgentResponse, frozen=True):
+    chat_request_assignment_result: dict[str, Any] | None = None
 
 
-class RequestAssignmentRequest(Request, frozen=True):
+class RequestAssignmentRequest(Request[RequestAssignmentResponse], frozen=True):
     """requestAssignment: ask the server for (more) engagements."""
 
     assignment_requested: bool
@@ -69,22 +76,12 @@ class RequestAssignmentRequest(Request, frozen=True):
     max_session_count: Int32
 
 
-class RequestAssignmentResponse(AgentResponse, frozen=True):
-    chat_request_assignment_result: dict[str, Any] | None = None
-
-
-class ConcludeEngagementRequest(Request, frozen=True):
-    """concludeChat: end the engagement; the agent enters wrap-up."""
-
-    engagement_id: Int64
-
-
 class ConcludeEngagementResponse(AgentResponse, frozen=True):
     chat_conclude_engagement_result: dict[str, Any] | None = None
 
 
-class ReleaseEngagementRequest(Request, frozen=True):
-    """releaseChat: free the engagement slot after wrap-up."""
+class ConcludeEngagementRequest(Request[ConcludeEngagementResponse], frozen=True):
+    """concludeChat: end the engagement; the agent enters wrap-up."""
 
     engagement_id: Int64
 
@@ -93,8 +90,8 @@ class ReleaseEngagementResponse(AgentResponse, frozen=True):
     chat_release_engagement_result: dict[str, Any] | None = None
 
 
-class RerouteEngagementRequest(Request, frozen=True):
-    """rerouteEngagement: hand the engagement to the site's escalation queue."""
+class ReleaseEngagementRequest(Request[ReleaseEngagementResponse], frozen=True):
+    """releaseChat: free the engagement slot after wrap-up."""
 
     engagement_id: Int64
 
@@ -103,8 +100,8 @@ class RerouteEngagementResponse(AgentResponse, frozen=True):
     """Documented with no result object and no ``chatSystemError``; both are tolerated."""
 
 
-class RerouteAvailabilityRequest(Request, frozen=True):
-    """rerouteAvailability: a GET whose input is this object, URL-encoded JSON in ``request=``."""
+class RerouteEngagementRequest(Request[RerouteEngagementResponse], frozen=True):
+    """rerouteEngagement: hand the engagement to the site's escalation queue."""
 
     engagement_id: Int64
 
@@ -113,28 +110,38 @@ class RerouteAvailabilityResponse(AgentResponse, frozen=True):
     """Members undocumented; the envelope is decoded, the rest ignored."""
 
 
-class LogoffRequest(Request, frozen=True):
-    """logoff: end the agent session."""
+class RerouteAvailabilityRequest(Request[RerouteAvailabilityResponse], frozen=True):
+    """rerouteAvailability: a GET whose input is this object, URL-encoded JSON in ``request=``."""
 
-    force_logoff: bool
+    engagement_id: Int64
 
 
 class LogoffResponse(AgentResponse, frozen=True):
     chat_logoff_result: Any = None
 
 
-class ActivityStatusChangeRequest(Request, frozen=True):
-    """setActivityStatus: become available or unavailable."""
+class LogoffRequest(Request[LogoffResponse], frozen=True):
+    """logoff: end the agent session."""
 
-    status: AgentStatus
-    sub_type_id: Int32
+    force_logoff: bool
 
 
 class ActivityStatusChangeResponse(AgentResponse, frozen=True):
     chat_activity_status_change_result: dict[str, Any] | None = None
 
 
-class ActivitySignalChangeRequest(Request, frozen=True):
+class ActivityStatusChangeRequest(Request[ActivityStatusChangeResponse], frozen=True):
+    """setActivityStatus: become available or unavailable."""
+
+    status: AgentStatus
+    sub_type_id: Int32
+
+
+class ActivitySignalChangeResponse(AgentResponse, frozen=True):
+    """Members undocumented; the envelope is decoded, the rest ignored."""
+
+
+class ActivitySignalChangeRequest(Request[ActivitySignalChangeResponse], frozen=True):
     """setInteractionStatus: publish the agent's typing/listening state."""
 
     client_id: Int64
@@ -147,11 +154,11 @@ class ActivitySignalChangeRequest(Request, frozen=True):
     visibility: Visibility | None = None
 
 
-class ActivitySignalChangeResponse(AgentResponse, frozen=True):
-    """Members undocumented; the envelope is decoded, the rest ignored."""
+class SetEngagementPropertyResponse(AgentResponse, frozen=True):
+    """No members documented; the envelope is decoded, the rest ignored."""
 
 
-class SetEngagementPropertyRequest(Request, frozen=True):
+class SetEngagementPropertyRequest(Request[SetEngagementPropertyResponse], frozen=True):
     """setEngagementProperty: one property of the engagement or of the end user.
 
     ``name`` takes an `EngagementPropertyName`, or any other name, since the
@@ -164,10 +171,6 @@ class SetEngagementPropertyRequest(Request, frozen=True):
     value: str | None = None
 
 
-class SetEngagementPropertyResponse(AgentResponse, frozen=True):
-    """No members documented; the envelope is decoded, the rest ignored."""
-
-
 class RestApiCustomField(WireObject, frozen=True):
     """A custom field set through modifyProperties (``c$frombot``, say)."""
 
@@ -176,7 +179,11 @@ class RestApiCustomField(WireObject, frozen=True):
     value: str | None = None
 
 
-class ModifyPropertiesRequest(Request, frozen=True):
+class ModifyPropertiesResponse(AgentResponse, frozen=True):
+    properties_result_map: dict[str, Any] | None = None
+
+
+class ModifyPropertiesRequest(Request[ModifyPropertiesResponse], frozen=True):
     """modifyProperties: several properties, and custom fields, at once."""
 
     engagement_id: Int64
@@ -185,11 +192,14 @@ class ModifyPropertiesRequest(Request, frozen=True):
     type: PropertyType | None = None
 
 
-class ModifyPropertiesResponse(AgentResponse, frozen=True):
-    properties_result_map: dict[str, Any] | None = None
+class RetrieveAgentsAndQueuesResponse(AgentResponse, frozen=True):
+    """``queues`` is typed as an array but described as a map keyed by queue id: both decode."""
+
+    agents: list[dict[str, Any]] | None = None
+    queues: list[Any] | dict[str, Any] | None = None
 
 
-class RetrieveAgentsAndQueuesRequest(Request, frozen=True):
+class RetrieveAgentsAndQueuesRequest(Request[RetrieveAgentsAndQueuesResponse], frozen=True):
     """retrieveAgentsAndQueues: agent and/or queue information."""
 
     id: Int64
@@ -197,10 +207,3 @@ class RetrieveAgentsAndQueuesRequest(Request, frozen=True):
     include_queue_information: bool
     include_queue_statistics: bool
     type: str | None = None
-
-
-class RetrieveAgentsAndQueuesResponse(AgentResponse, frozen=True):
-    """``queues`` is typed as an array but described as a map keyed by queue id: both decode."""
-
-    agents: list[dict[str, Any]] | None = None
-    queues: list[Any] | dict[str, Any] | None = None

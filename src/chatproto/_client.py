@@ -16,7 +16,6 @@ request never sent, so they are an error rather than the next response.
 from __future__ import annotations
 
 import enum
-from urllib.parse import quote
 
 import h11
 import msgspec
@@ -26,9 +25,14 @@ from ._errors import LocalProtocolError, RemoteProtocolError, SequenceMismatch
 from ._events import CONNECTION_CLOSED, NEED_DATA, ClientEvent, ErrorReceived, NeedData, ResponseReceived
 from ._http import CLOSED, response_reader
 from ._limits import DEFAULT_LIMITS, Limits
-from ._operations import OPERATION_OF_REQUEST, QUERY_INPUT_PARAMETER, Operation
+from ._operations import OPERATION_OF_REQUEST, Operation
+from ._request_head import RequestHeads
 from ._session import AgentSession
 from ._wire import Request
+
+# One for every request: h11's events are immutable, and building one
+# normalizes its (empty) trailers, a cost on every send.
+_END_OF_MESSAGE = h11.EndOfMessage()
 
 
 class ConnectionState(enum.Enum):
@@ -59,7 +63,7 @@ class ClientConnection:
         limits: bounds on what the server may send.
     """
 
-    __slots__ = ("_error", "_h11", "_limits", "_operation", "_pending", "_reader", "_session", "_state")
+    __slots__ = ("_error", "_h11", "_heads", "_limits", "_operation", "_pending", "_reader", "_session", "_state")
 
     def __init__(self, session: AgentSession, *, limits: Limits = DEFAULT_LIMITS) -> None:
         if not isinstance(session, AgentSession):
@@ -67,6 +71,7 @@ class ClientConnection:
         if not isinstance(limits, Limits):
             raise LocalProtocolError(f"limits must be a Limits, not {type(limits).__name__}")
         self._session = session
+        self._heads = RequestHeads()
         self._limits = limits
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=limits.max_header_bytes)
         self._reader = response_reader(self._h11, limits)
@@ -128,19 +133,15 @@ class ClientConnection:
         body = encode_request(operation, request)
         session.commit_sequence_number(number)
 
-        target, leading, trailing = session.request_head(operation)
-        if operation.method == "GET":
-            target, headers, body = _query_input(target, leading + trailing, body)
-        else:
-            headers = [*leading, (b"Content-Length", b"%d" % len(body)), *trailing]
+        head, body = self._heads.request(operation, session.identity, body)
         conn = self._h11
         if conn.our_state is h11.DONE:
             conn.start_next_cycle()
         # Nothing is buffered: bytes that arrive while idle fail the connection.
         self._reader.begin()
-        data: bytes = conn.send(h11.Request(method=operation.method, target=target, headers=headers))
+        data: bytes = conn.send(head)
         data += conn.send(h11.Data(data=body))
-        data += conn.send(h11.EndOfMessage())
+        data += conn.send(_END_OF_MESSAGE)
         self._pending = request
         self._operation = operation
         self._state = ConnectionState.AWAITING_RESPONSE
@@ -242,10 +243,10 @@ class ClientConnection:
         max_depth = self._limits.max_json_depth
         if status == 200:
             response = decode_response(operation, body, max_depth)
-            system_error = getattr(response, "chat_system_error", None)
+            system_error = response.chat_system_error
             if system_error is not None and is_reported(system_error):
                 return ErrorReceived(request, 200, system_error.error_condition, system_error.text, system_error)
-            got = getattr(response, "sequence_number", None)
+            got = response.sequence_number
             expected = request.sequence_number
             assert expected is not None  # send numbered it
             if got is not None and got != expected:
@@ -260,11 +261,3 @@ class ClientConnection:
         if self._state is not ConnectionState.ERROR:
             self._state = ConnectionState.ERROR
             self._error = message
-
-
-def _query_input(
-    target: str, headers: tuple[tuple[bytes, bytes], ...], body: bytes
-) -> tuple[str, list[tuple[bytes, bytes]], bytes]:
-    """A GET's input travels URL-encoded in the query, and a GET has no body."""
-    separator = "&" if "?" in target else "?"
-    return f"{target}{separator}{QUERY_INPUT_PARAMETER}={quote(body, safe='')}", list(headers), b""

@@ -16,7 +16,7 @@ import msgspec
 
 from ._errors import LimitExceeded, LocalProtocolError, RemoteProtocolError
 from ._operations import Operation
-from ._wire import ChatSystemError, Request, Response, WireObject
+from ._wire import AgentResponse, ChatSystemError, Request, WireObject
 
 _ENCODER = msgspec.json.Encoder()
 encode = _ENCODER.encode
@@ -48,7 +48,7 @@ def _request_validator(request_type: type[Request]) -> msgspec.json.Decoder[Any]
 
 
 @cache
-def _response_decoder(response_type: type[Response]) -> msgspec.json.Decoder[Any]:
+def _response_decoder(response_type: type[AgentResponse]) -> msgspec.json.Decoder[AgentResponse]:
     # Tolerant: numbers as numeric strings are accepted (clientReset "0").
     return msgspec.json.Decoder(response_type, strict=False)
 
@@ -134,7 +134,7 @@ def _server_validator(request_type: type[Request]) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(strict)
 
 
-def decode_response(operation: Operation, body: bytes, max_depth: int) -> Response:
+def decode_response(operation: Operation, body: bytes, max_depth: int) -> AgentResponse:
     """Decode a 200 body tolerantly.  An empty body counts as ``{}``.
 
     Raises:
@@ -149,7 +149,7 @@ def decode_response(operation: Operation, body: bytes, max_depth: int) -> Respon
     try:
         if not body.isascii():
             _check_utf8(body)
-        response: Response = _response_decoder(operation.response_type).decode(body or b"{}")
+        response = _response_decoder(operation.response_type).decode(body or b"{}")
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:  # bad UTF-8 in a string
         raise RemoteProtocolError(f"malformed {operation.name} response body: {exc}") from exc
     return response

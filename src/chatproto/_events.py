@@ -1,13 +1,14 @@
-"""The events the connections return, and the `ApiError` built from an error event."""
+"""The events the connections return, and `answer_to`, which types a client event by its request."""
 
 import enum
-from typing import Any
+from typing import Generic, cast
 
 import msgspec
 
+from ._errors import LocalProtocolError
 from ._identity import redact
 from ._operations import Operation
-from ._wire import ChatSystemError, Request
+from ._wire import ChatSystemError, Request, ResponseT_co
 
 
 class NeedData(enum.Enum):
@@ -23,20 +24,27 @@ class NeedData(enum.Enum):
 NEED_DATA = NeedData.NEED_DATA
 
 
-class ResponseReceived(msgspec.Struct, frozen=True):
+class ResponseReceived(msgspec.Struct, Generic[ResponseT_co], frozen=True):
     """A 200 whose body decoded cleanly and reports no ``chatSystemError``.
+
+    Generic in the response type: ``ResponseReceived[PostMessageResponse]``
+    answers a postMessage.  `ClientConnection.next_event` cannot know which
+    request the caller sent, so it returns the bare type; `answer_to` gives
+    the event the type of the request it answers.
 
     Attributes:
         request: the request this answers, as sent (with its sequence number).
         response: the decoded body, of the operation's response type.
     """
 
-    request: Request
-    response: Any
+    request: Request[ResponseT_co]
+    response: ResponseT_co
 
 
-class ErrorReceived(msgspec.Struct, frozen=True):
+class ErrorReceived(msgspec.Struct, Generic[ResponseT_co], frozen=True):
     """Any status other than 200, or a 200 carrying a ``chatSystemError``.
+
+    Generic like `ResponseReceived`, for the request it carries.
 
     Attributes:
         request: the request this answers.
@@ -46,7 +54,7 @@ class ErrorReceived(msgspec.Struct, frozen=True):
         system_error: the ``chatSystemError`` the body carried, if any.
     """
 
-    request: Request
+    request: Request[ResponseT_co]
     status: int
     code: str | None
     message: str | None
@@ -147,6 +155,31 @@ _SECRET_HEADERS = frozenset({"authorization", "x-jsessionid"})
 ClientEvent = ResponseReceived | ErrorReceived | ConnectionClosed
 #: What `ServerConnection.next_event` returns.
 ServerEvent = RequestReceived | InvalidRequest | HTTPRequestReceived | ConnectionClosed
+
+
+def answer_to(
+    request: Request[ResponseT_co], event: ClientEvent
+) -> ResponseReceived[ResponseT_co] | ErrorReceived[ResponseT_co] | ConnectionClosed:
+    """``event``, typed by ``request``: what a typed ``send(request: Request[R]) -> R`` needs.
+
+    ``request`` is the one given to `ClientConnection.send`; the event carries
+    the copy that was sent (numbered, time-stamped), of the same type.  So a
+    ``ResponseReceived`` returned here has ``.response`` of the operation's
+    response type, for the type checker as at run time.
+
+    Raises:
+        LocalProtocolError: ``event`` answers a request of another type, or
+            is not a `ClientConnection` event at all.
+    """
+    if isinstance(event, ResponseReceived | ErrorReceived):
+        answered = type(event.request)
+        if answered is not type(request):
+            raise LocalProtocolError(f"this event answers a {answered.__name__}, not a {type(request).__name__}")
+    elif not isinstance(event, ConnectionClosed):
+        raise LocalProtocolError(f"{type(event).__name__} is not an event of a ClientConnection")
+    # The one cast: the request types match, so the response's type is the one
+    # the request's class names.
+    return cast("ResponseReceived[ResponseT_co] | ErrorReceived[ResponseT_co] | ConnectionClosed", event)
 
 
 def _masked(secret: str | None) -> str:

@@ -1,6 +1,6 @@
 """The operations table: one row per agent API operation.
 
-Everything else (the client's request line, the server's routing, the codec)
+Everything else (the client's request head, the server's routing, the codec)
 reads this table, so adding an operation is adding a row and its models.
 """
 
@@ -40,13 +40,19 @@ from ._agent_operations import (
     SetEngagementPropertyResponse,
 )
 from ._post_message import PostMessageRequest, PostMessageResponse
-from ._wire import Request, Response
+from ._request_head import AGENT_PATH_PREFIX, API_VERSION, QUERY_INPUT_PARAMETER, operation_path
+from ._wire import AgentResponse, Request
 
-#: The path every agent operation lives under; ``{site}`` is the fqSiteName.
-AGENT_PATH_PREFIX = "/engagement/api/agent/"
-API_VERSION = "v1"
-#: The query parameter that carries a GET operation's input as URL-encoded JSON.
-QUERY_INPUT_PARAMETER = "request"
+# The path and the query the server role routes by are the request head's,
+# passed on with the table.
+__all__ = [
+    "AGENT_PATH_PREFIX",
+    "API_VERSION",
+    "OPERATIONS",
+    "OPERATION_OF_REQUEST",
+    "QUERY_INPUT_PARAMETER",
+    "Operation",
+]
 
 
 class Operation(msgspec.Struct, frozen=True):
@@ -58,7 +64,7 @@ class Operation(msgspec.Struct, frozen=True):
             operation that takes its input as URL-encoded JSON in the query
             parameter ``request`` (the parameter's name is an inference: the
             agent page declares none; the consumer GET operations use ``request``).
-        request_type: the request body's model.
+        request_type: the request body's model, a ``Request[response_type]``.
         response_type: the 200 body's model.
         needs_session: whether the request carries ``X-AID`` and
             ``X-JSESSIONID`` (every operation but the one that creates the session).
@@ -67,12 +73,12 @@ class Operation(msgspec.Struct, frozen=True):
     name: str
     method: str
     request_type: type[Request]
-    response_type: type[Response]
+    response_type: type[AgentResponse]
     needs_session: bool = True
 
     def path(self, site: str) -> str:
         """The request path for this operation on ``site`` (already validated)."""
-        return f"{AGENT_PATH_PREFIX}{site}/{API_VERSION}/{self.name}"
+        return operation_path(site, self.name)
 
 
 _ROWS: tuple[Operation, ...] = (

@@ -21,7 +21,24 @@ from ._wire import (
 _text = itertools.repeat(MessageType.TEXT).__next__
 
 
-class _PostMessageFields(Request, frozen=True):
+class ChatPostResult(Response, frozen=True):
+    """The outcome of a post; ``client_reset`` is int32 in the schema but the
+    reference example sends ``"0"``, so numeric strings are accepted."""
+
+    client_reset: Int32 | None = None
+
+
+class PostMessageResponse(AgentResponse, frozen=True):
+    """The 200 answer to postMessage: ``chatPostResult``, then the envelope, in the reference example's order.
+
+    When the server sends only the string twin of a 64-bit number
+    (``sequenceNumberString``, ``clientIdString``), the number is parsed from it.
+    """
+
+    chat_post_result: ChatPostResult | None = None
+
+
+class _PostMessageFields(Request[PostMessageResponse], frozen=True):
     """postMessage's own fields up to ``richText``: the reference lists the
     envelope (``sequenceNumber``, ``timeCreated``) between them and ``visibility``."""
 
@@ -46,20 +63,3 @@ class PostMessageRequest(_PostMessageFields, frozen=True, kw_only=True):
     """
 
     visibility: Visibility | None = None
-
-
-class ChatPostResult(Response, frozen=True):
-    """The outcome of a post; ``client_reset`` is int32 in the schema but the
-    reference example sends ``"0"``, so numeric strings are accepted."""
-
-    client_reset: Int32 | None = None
-
-
-class PostMessageResponse(AgentResponse, frozen=True):
-    """The 200 answer to postMessage: ``chatPostResult``, then the envelope, in the reference example's order.
-
-    When the server sends only the string twin of a 64-bit number
-    (``sequenceNumberString``, ``clientIdString``), the number is parsed from it.
-    """
-
-    chat_post_result: ChatPostResult | None = None

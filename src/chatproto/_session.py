@@ -4,11 +4,14 @@ One `AgentSession` is shared by every connection that speaks for the same
 agent session, so the sequence numbers it hands out are strictly increasing
 across all of them.  It is plain state with no I/O: a restarted process can
 save `last_sequence_number` and pass it back to continue the numbering.
+
+It says who is talking and where (`SessionIdentity`), not how a request
+looks: the request head is built from the identity elsewhere.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import msgspec
 
 from ._errors import LocalProtocolError
 from ._identity import check_header_id, check_host, check_pool, check_site, check_token, redact
@@ -16,15 +19,31 @@ from ._operations import Operation
 
 _MAX_SEQUENCE_NUMBER = 2**63 - 1
 
-Header = tuple[bytes, bytes]
 
+class SessionIdentity(msgspec.Struct, frozen=True):
+    """Who is talking, to which server, site and pool: what every request head is built from.
 
-class RequestHead(NamedTuple):
-    """What an operation's request head holds besides its Content-Length."""
+    Immutable: when the pool or the session id changes, the session holds a
+    new one, so whatever was built from the old one (the connections' cached
+    request heads) can tell it is stale by identity alone.  The values are
+    already validated.
+    """
 
-    target: str
-    leading: tuple[Header, ...]  # the headers before Content-Length
-    trailing: tuple[Header, ...]  # the headers after it
+    host: str
+    site: str
+    agent_id: str
+    session_id: str | None
+    pool: str | None
+    token: str | None
+
+    def __repr__(self) -> str:
+        # The session id and the token are secrets: never shown whole.
+        session = None if self.session_id is None else redact(self.session_id)
+        token = None if self.token is None else redact(self.token)
+        return (
+            f"SessionIdentity(host={self.host!r}, site={self.site!r}, agent_id={self.agent_id!r}, "
+            f"session_id={session}, pool={self.pool!r}, token={token})"
+        )
 
 
 class AgentSession:
@@ -46,7 +65,7 @@ class AgentSession:
             character that could change the request line or a header.
     """
 
-    __slots__ = ("_agent_id", "_expired", "_heads", "_host", "_last_seq", "_pool", "_session_id", "_site", "_token")
+    __slots__ = ("_expired", "_identity", "_last_seq")
 
     def __init__(
         self,
@@ -59,60 +78,71 @@ class AgentSession:
         token: str | None = None,
         last_sequence_number: int = 0,
     ) -> None:
-        self._host = check_host(host)
-        self._site = check_site(site)
         # X-AID is typed string but numeric in practice; Oracle's sample passes a number.
         if type(agent_id) is int:
             agent_id = str(agent_id)
-        self._agent_id = check_header_id("agent_id", agent_id)
-        self._session_id = None if session_id is None else check_header_id("session_id", session_id)
-        self._pool = None if pool is None else check_pool(pool)
-        self._token = None if token is None else check_token(token)
+        self._identity = SessionIdentity(
+            host=check_host(host),
+            site=check_site(site),
+            agent_id=check_header_id("agent_id", agent_id),
+            session_id=None if session_id is None else check_header_id("session_id", session_id),
+            pool=None if pool is None else check_pool(pool),
+            token=None if token is None else check_token(token),
+        )
         if type(last_sequence_number) is not int or not 0 <= last_sequence_number <= _MAX_SEQUENCE_NUMBER:
             raise LocalProtocolError("last_sequence_number must be an int from 0 to 2**63-1")
         self._last_seq = last_sequence_number
         self._expired = False
-        # Request heads per operation name, rebuilt when the pool or session id changes.
-        self._heads: dict[str, RequestHead] = {}
 
     def __repr__(self) -> str:
-        session = None if self._session_id is None else redact(self._session_id)
-        token = None if self._token is None else redact(self._token)
+        identity = self._identity
+        session = None if identity.session_id is None else redact(identity.session_id)
+        token = None if identity.token is None else redact(identity.token)
         return (
-            f"AgentSession(host={self._host!r}, site={self._site!r}, agent_id={self._agent_id!r}, "
-            f"session_id={session}, pool={self._pool!r}, token={token}, "
+            f"AgentSession(host={identity.host!r}, site={identity.site!r}, agent_id={identity.agent_id!r}, "
+            f"session_id={session}, pool={identity.pool!r}, token={token}, "
             f"last_sequence_number={self._last_seq}, expired={self._expired})"
         )
 
     @property
+    def identity(self) -> SessionIdentity:
+        """Host, site, agent id, session id, pool and token, as one value.
+
+        A new value, not a changed one, after the pool is switched or the
+        session renewed: a request head built from it stays valid while the
+        session's identity ``is`` the same object.
+        """
+        return self._identity
+
+    @property
     def host(self) -> str:
-        return self._host
+        return self._identity.host
 
     @property
     def site(self) -> str:
-        return self._site
+        return self._identity.site
 
     @property
     def agent_id(self) -> str:
-        return self._agent_id
+        return self._identity.agent_id
 
     @property
     def session_id(self) -> str | None:
-        return self._session_id
+        return self._identity.session_id
 
     @property
     def token(self) -> str | None:
-        return self._token
+        return self._identity.token
 
     @property
     def pool(self) -> str | None:
-        return self._pool
+        return self._identity.pool
 
     @pool.setter
     def pool(self, pool: str | None) -> None:
         """Switch pools, as a ``ChatConfigChangeNotification`` asks; later requests use it."""
-        self._pool = None if pool is None else check_pool(pool)
-        self._heads.clear()
+        checked = None if pool is None else check_pool(pool)
+        self._identity = msgspec.structs.replace(self._identity, pool=checked)
 
     @property
     def expired(self) -> bool:
@@ -133,34 +163,9 @@ class AgentSession:
 
         The sequence numbering continues: numbers stay strictly increasing.
         """
-        self._session_id = check_header_id("session_id", session_id)
+        checked = check_header_id("session_id", session_id)
+        self._identity = msgspec.structs.replace(self._identity, session_id=checked)
         self._expired = False
-        self._heads.clear()
-
-    def request_head(self, operation: Operation) -> RequestHead:
-        """The parts of ``operation``'s request head that do not change between requests.
-
-        Cached per operation; a new pool or session id rebuilds them.
-        """
-        head = self._heads.get(operation.name)
-        if head is None:
-            head = self._heads[operation.name] = self._build_head(operation)
-        return head
-
-    def _build_head(self, operation: Operation) -> RequestHead:
-        target = operation.path(self._site)
-        if self._pool is not None:
-            target = f"{target}?pool={self._pool}"
-        # The documented order: Host, Content-Type, X-AID, X-JSESSIONID,
-        # then Content-Length (per request), then Authorization.
-        leading = [(b"Host", self._host.encode())]
-        if operation.method != "GET":
-            leading.append((b"Content-Type", b"application/json; charset=utf-8"))
-        if operation.needs_session:
-            leading.append((b"X-AID", self._agent_id.encode()))
-            leading.append((b"X-JSESSIONID", (self._session_id or "").encode()))
-        trailing = () if self._token is None else ((b"Authorization", b"Bearer " + self._token.encode()),)
-        return RequestHead(target, tuple(leading), trailing)
 
     def claim_sequence_number(self, operation: Operation, explicit: int | None) -> int:
         """The number a request of ``operation`` will carry: ``explicit`` if given, else the next one.
@@ -178,9 +183,9 @@ class AgentSession:
         if self._expired:
             raise LocalProtocolError("the agent session has expired (the server answered 403); renew it first")
         if operation.needs_session:
-            if self._session_id is None:
+            if self._identity.session_id is None:
                 raise LocalProtocolError(f"{operation.name} needs a session id; the session has none yet")
-        elif self._token is None:
+        elif self._identity.token is None:
             raise LocalProtocolError(f"{operation.name} needs a bearer token; the session has none")
         if explicit is None:
             if self._last_seq >= _MAX_SEQUENCE_NUMBER:

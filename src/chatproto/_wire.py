@@ -9,9 +9,16 @@ accepted (msgspec's non-strict mode).
 """
 
 import re
-from typing import Annotated, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, Protocol, cast
 
 import msgspec
+
+if TYPE_CHECKING:
+    # A type variable's default (PEP 696) is in `typing` only from 3.13; type
+    # checkers read it from typing_extensions, which need not be installed.
+    from typing_extensions import TypeVar
+else:
+    from typing import TypeVar
 
 #: A Java ``long``: every ``integer(int64)`` field of the reference.
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
@@ -34,20 +41,6 @@ class WireObject(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True
     #: Fields the reference requires on the wire although the model gives
     #: them a default; a server refuses a body without them.
     __wire_required__: ClassVar[frozenset[str]] = frozenset()
-
-
-class Request(WireObject, frozen=True, kw_only=True):
-    """Base of every agent API request body: the two envelope fields every request carries.
-
-    They are keyword-only, so msgspec places them after each subclass's own
-    fields, both in the signature and on the wire: required fields still come
-    first, and the bytes keep the reference's order.
-    """
-
-    #: None is filled with the session's next number when the request is sent.
-    sequence_number: SequenceNumber | None = None
-    #: Epoch milliseconds; None is filled from the ``now_ms`` given to ``send``.
-    time_created: Int64 | None = None
 
 
 class Response(msgspec.Struct, frozen=True, rename="camel"):
@@ -124,3 +117,30 @@ class AgentResponse(Response, frozen=True, kw_only=True):
         # Checked here first: this runs on every decode, and the call is the cost.
         if self.sequence_number is None or self.client_id is None:
             fill_number_twins(self)
+
+
+# The response type a request is answered with.  Covariant, since requests
+# are immutable: a ``Request[PostMessageResponse]`` is a ``Request[AgentResponse]``.
+# The default lets a bare ``Request`` mean a request of any operation.
+if TYPE_CHECKING:
+    ResponseT_co = TypeVar("ResponseT_co", bound=AgentResponse, covariant=True, default=AgentResponse)
+else:
+    ResponseT_co = TypeVar("ResponseT_co", bound=AgentResponse, covariant=True)
+
+
+class Request(WireObject, Generic[ResponseT_co], frozen=True, kw_only=True):
+    """Base of every agent API request body: the two envelope fields every request carries.
+
+    Generic in the response type its operation answers with, so whatever
+    sends a ``Request[R]`` can be typed to return an ``R``; the parameter has
+    no field and costs nothing on the wire.
+
+    The fields are keyword-only, so msgspec places them after each subclass's
+    own fields, both in the signature and on the wire: required fields still
+    come first, and the bytes keep the reference's order.
+    """
+
+    #: None is filled with the session's next number when the request is sent.
+    sequence_number: SequenceNumber | None = None
+    #: Epoch milliseconds; None is filled from the ``now_ms`` given to ``send``.
+    time_created: Int64 | None = None

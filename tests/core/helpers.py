@@ -10,6 +10,11 @@ assert the records are identical, so each is also a chunking-invariance test
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
+
+import chatproto as cp
 from tests.drivers import (
     STRIDES,
     Responder,
@@ -62,6 +67,8 @@ __all__ = [
     "golden",
     "http_response",
     "make_session",
+    "minimal",
+    "minimal_request",
     "reference_request",
     "request_bytes",
     "sent_client",
@@ -71,3 +78,30 @@ __all__ = [
     "split_at",
     "strides",
 ]
+
+
+def minimal(info: msgspec.inspect.Type) -> Any:
+    """The simplest valid value of a field type (required fields only, for structs)."""
+    if isinstance(info, msgspec.inspect.StructType):
+        return info.cls(**{f.name: minimal(f.type) for f in info.fields if f.required})
+    if isinstance(info, msgspec.inspect.IntType):
+        return max(info.ge if info.ge is not None else 1, 1) if info.le is None or info.le >= 1 else info.le
+    if isinstance(info, msgspec.inspect.StrType):
+        return "x"
+    if isinstance(info, msgspec.inspect.BoolType):
+        return True
+    if isinstance(info, msgspec.inspect.EnumType):
+        return next(iter(info.cls))
+    if isinstance(info, msgspec.inspect.DictType):
+        return {}
+    if isinstance(info, msgspec.inspect.ListType):
+        return []
+    if isinstance(info, msgspec.inspect.UnionType):
+        return minimal(next(t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)))
+    raise AssertionError(f"no minimal value for {info!r}")
+
+
+def minimal_request(operation: cp.Operation) -> cp.Request:
+    request = minimal(msgspec.inspect.type_info(operation.request_type))
+    assert isinstance(request, operation.request_type)
+    return request  # type: ignore[no-any-return]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing
+
 import pytest
 
 import chatproto as cp
@@ -95,3 +97,54 @@ def test_api_error_can_be_built_directly() -> None:
     assert str(error) == "500 UNKNOWN_EXCEPTION: no message"
     with pytest.raises(cp.ApiError):
         raise error
+
+
+# --- typed by the request they answer ----------------------------------------
+
+
+def answered_with(request_type: type) -> object:
+    """The response type a request model names as its base's parameter (``Request[...]``)."""
+    for cls in request_type.__mro__:
+        for base in getattr(cls, "__orig_bases__", ()):
+            if typing.get_origin(base) is cp.Request:
+                return typing.get_args(base)[0]
+    raise AssertionError(f"{request_type.__name__} names no response type")
+
+
+@pytest.mark.parametrize("operation", list(cp.OPERATIONS.values()), ids=list(cp.OPERATIONS))
+def test_every_request_model_names_its_rows_response_model(operation: cp.Operation) -> None:
+    assert answered_with(operation.request_type) is operation.response_type
+    assert issubclass(operation.response_type, cp.AgentResponse)
+
+
+def test_the_events_take_a_response_type_parameter_at_run_time_too() -> None:
+    typed = cp.ResponseReceived[cp.PostMessageResponse]
+    assert typing.get_origin(typed) is cp.ResponseReceived
+    event = typed(SENT, cp.PostMessageResponse())
+    assert type(event) is cp.ResponseReceived
+    assert event == cp.ResponseReceived(SENT, cp.PostMessageResponse())
+    assert typing.get_origin(cp.ErrorReceived[cp.PostMessageResponse]) is cp.ErrorReceived
+
+
+def test_answer_to_returns_the_event_itself() -> None:
+    conn = sent_client()
+    conn.receive_data(http_response(200, b'{"sequenceNumber": 1}'))
+    event = conn.next_event()
+    assert isinstance(event, cp.ResponseReceived)
+    assert cp.answer_to(simple_request(), event) is event
+    error = received(500, b"{}")
+    assert cp.answer_to(simple_request(), error) is error
+    assert cp.answer_to(cp.GetMessagesRequest(), cp.ConnectionClosed()) == cp.ConnectionClosed()
+
+
+def test_answer_to_refuses_an_event_of_another_request_type() -> None:
+    with pytest.raises(cp.LocalProtocolError, match="answers a PostMessageRequest, not a GetMessagesRequest"):
+        cp.answer_to(cp.GetMessagesRequest(), cp.ResponseReceived(SENT, cp.PostMessageResponse()))
+    with pytest.raises(cp.LocalProtocolError, match="answers a PostMessageRequest, not a LogoffRequest"):
+        cp.answer_to(cp.LogoffRequest(force_logoff=True), cp.ErrorReceived(SENT, 500, None, None))
+
+
+@pytest.mark.parametrize("event", [cp.NEED_DATA, None, SENT], ids=["NEED_DATA", "None", "a request"])
+def test_answer_to_refuses_what_is_not_a_client_event(event: object) -> None:
+    with pytest.raises(cp.LocalProtocolError, match="is not an event of a ClientConnection"):
+        cp.answer_to(SENT, event)  # type: ignore[arg-type]

@@ -6,42 +6,12 @@ new row is covered without a new test.
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 import pytest
 
 import chatproto as cp
 
-from .helpers import TOKEN, http_response, make_session, request_bytes, server_outcome
-
-
-def minimal(info: msgspec.inspect.Type) -> Any:
-    """The simplest valid value of a field type (required fields only, for structs)."""
-    if isinstance(info, msgspec.inspect.StructType):
-        return info.cls(**{f.name: minimal(f.type) for f in info.fields if f.required})
-    if isinstance(info, msgspec.inspect.IntType):
-        return max(info.ge if info.ge is not None else 1, 1) if info.le is None or info.le >= 1 else info.le
-    if isinstance(info, msgspec.inspect.StrType):
-        return "x"
-    if isinstance(info, msgspec.inspect.BoolType):
-        return True
-    if isinstance(info, msgspec.inspect.EnumType):
-        return next(iter(info.cls))
-    if isinstance(info, msgspec.inspect.DictType):
-        return {}
-    if isinstance(info, msgspec.inspect.ListType):
-        return []
-    if isinstance(info, msgspec.inspect.UnionType):
-        return minimal(next(t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)))
-    raise AssertionError(f"no minimal value for {info!r}")
-
-
-def minimal_request(operation: cp.Operation) -> cp.Request:
-    request = minimal(msgspec.inspect.type_info(operation.request_type))
-    assert isinstance(request, operation.request_type)
-    return request  # type: ignore[no-any-return]
-
+from .helpers import TOKEN, http_response, make_session, minimal_request, request_bytes, server_outcome
 
 OPERATIONS = list(cp.OPERATIONS.values())
 
