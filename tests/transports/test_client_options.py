@@ -11,7 +11,7 @@ import pytest
 
 import chatproto as cp
 import transports
-from transports._client_common import Endpoint, parse_url
+from transports._url import Endpoint, parse_url
 from transports.sync import AgentClient
 
 OPTIONS: dict[str, Any] = {"site": "day001_221100_sql_001h", "agent_id": "12", "session_id": "s1"}
