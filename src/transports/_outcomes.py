@@ -23,17 +23,6 @@ from ._errors import (
 from ._url import Endpoint
 
 
-def expect_answer(event: cp.ClientEvent) -> cp.ResponseReceived | cp.ErrorReceived:
-    """The event that ends an exchange.
-
-    The core reports a close mid-exchange as `PeerClosedEarly`; this only
-    keeps that promise visible to the type checker.
-    """
-    if type(event) is cp.ConnectionClosed:
-        raise cp.PeerClosedEarly("the server closed the connection before answering")
-    return event  # type: ignore[return-value]
-
-
 def result_of(answer: cp.ResponseReceived | cp.ErrorReceived) -> Any:
     """The typed response, or the `ApiError` the server's answer means."""
     if type(answer) is cp.ErrorReceived:

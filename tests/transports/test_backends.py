@@ -24,6 +24,8 @@ from backend_drivers import KINDS, NETWORK_KINDS, Driver, drain, driver_of, rece
 from transport_server import refused_port
 
 from transports._backends import READ_SIZE
+from transports._backends._threads import ThreadRuntime, time_left
+from transports._backends.memory import memory_pair
 
 
 @pytest.fixture(params=list(KINDS))
@@ -189,11 +191,12 @@ StartTLS = Callable[..., tuple[str, int, list[bytes]]]
 
 @pytest.fixture
 def tls_listener(ca: trustme.CA) -> Iterator[StartTLS]:
-    """Starts a TLS echo-once server: it answers the first bytes it gets with the same bytes, then closes."""
+    """Starts a TLS echo-once server: it answers the first bytes it gets with the same bytes, then closes
+    (``push`` is sent first; ``handshake=False`` never answers the client's hello)."""
     threads: list[threading.Thread] = []
     listeners: list[socket.socket] = []
 
-    def start(*, handshake: bool = True) -> tuple[str, int, list[bytes]]:
+    def start(*, handshake: bool = True, push: bytes = b"") -> tuple[str, int, list[bytes]]:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("localhost").configure_cert(context)
         listener = socket.create_server(("127.0.0.1", 0))
@@ -210,6 +213,8 @@ def tls_listener(ca: trustme.CA) -> Iterator[StartTLS]:
                     return
                 try:
                     with context.wrap_socket(raw, server_side=True) as tls:
+                        if push:
+                            tls.sendall(push)  # unasked, before the client says anything
                         data = tls.recv(65536)
                         received.append(data)
                         tls.sendall(data)
@@ -238,6 +243,34 @@ def test_tls_carries_bytes_to_a_trusted_server(
     assert network_driver.read_exactly(stream, 6) == b"secret"
     assert network_driver.read(stream) == b""  # a plain close ends the stream: HTTP needs no TLS goodbye
     assert received == [b"secret"]
+
+
+def test_tls_is_readable_when_the_server_spoke_and_the_bytes_stay_for_read(
+    network_driver: Driver, tls_listener: StartTLS, client_ssl_context: ssl.SSLContext
+) -> None:
+    host, port, _ = tls_listener(push=b"unasked")
+    stream = network_driver.connect_to(host, port, ssl_context=client_ssl_context, server_hostname="localhost")
+
+    assert eventually(lambda: network_driver.is_readable(stream))
+    assert network_driver.read_exactly(stream, 7) == b"unasked"
+    network_driver.write(stream, b"echo")
+    assert network_driver.read_exactly(stream, 4) == b"echo"
+
+
+def test_tls_close_is_at_once_and_later_calls_fail_as_on_a_closed_socket(
+    network_driver: Driver, tls_listener: StartTLS, client_ssl_context: ssl.SSLContext
+) -> None:
+    host, port, _ = tls_listener()
+    stream = network_driver.connect_to(host, port, ssl_context=client_ssl_context, server_hostname="localhost")
+
+    network_driver.close(stream)
+    network_driver.close(stream)
+
+    assert network_driver.is_readable(stream)
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        network_driver.read(stream)
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        network_driver.write(stream, b"too late")
 
 
 def test_tls_refuses_an_untrusted_certificate(network_driver: Driver, tls_listener: StartTLS) -> None:
@@ -301,3 +334,36 @@ def causes(exc: BaseException) -> Iterator[BaseException]:
             for member in seen.exceptions:
                 yield from causes(member)
         seen = seen.__cause__ or seen.__context__
+
+
+# The blocking runtime's deadline scopes nest as trio's do.
+
+
+def test_a_thread_scope_inside_one_that_ends_sooner_ends_with_it() -> None:
+    near, _far = memory_pair()
+    runtime = ThreadRuntime()
+    started = time.monotonic()
+
+    with (
+        runtime.move_on_at(runtime.current_time() + 0.1) as outer,
+        runtime.move_on_at(runtime.current_time() + 60.0) as inner,
+    ):
+        near.read()
+
+    assert outer.cancelled_caught
+    assert not inner.cancelled_caught
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_thread_scope_that_ends_sooner_than_its_outer_one_ends_alone() -> None:
+    near, _far = memory_pair()
+    runtime = ThreadRuntime()
+
+    with runtime.move_on_at(runtime.current_time() + 60.0) as outer:
+        with runtime.move_on_at(runtime.current_time() + 0.1) as inner:
+            near.read()
+        assert time_left() is not None  # the outer deadline is back in force
+    assert time_left() is None  # and outside every scope there is none
+
+    assert inner.cancelled_caught
+    assert not outer.cancelled_caught

@@ -26,17 +26,8 @@ from .._backends._async_interface import AsyncBackend, AsyncRuntime
 from .._clock import now_ms
 from .._errors import ClientClosedError
 from .._options import ClientBase
-from .._outcomes import deadline_passed, expect_answer, outcome_unknown, result_of
+from .._outcomes import deadline_passed, outcome_unknown, result_of
 from .pool import AsyncConnection, AsyncPool
-
-
-class _Attempt:
-    """How far a call got, for the timeout error: the request once it is being written."""
-
-    __slots__ = ("request",)
-
-    def __init__(self) -> None:
-        self.request: cp.Request | None = None
 
 
 class AsyncClient(ClientBase):
@@ -87,33 +78,29 @@ class AsyncClient(ClientBase):
             LocalProtocolError: the request is invalid, or the session expired.
             ClientClosedError: the client was closed.
         """
-        if self._pool.closed:
+        pool = self._pool
+        if pool.closed:
             raise ClientClosedError("the client is closed")
         runtime = self._runtime
         # A call made in a cancelled scope must not write anything: honour the
         # cancellation now, since the I/O below waits only when it must.
         await runtime.checkpoint_if_cancelled()
-        attempt = _Attempt()
+        conn: AsyncConnection | None = None
         deadline = math.inf if self._timeout is None else runtime.current_time() + self._timeout
         with runtime.move_on_at(deadline):
-            return await self._send(request, attempt)
-        # Reached only when the deadline ended the call.
-        raise deadline_passed(self._endpoint, attempt.request)
-
-    async def _send(self, request: cp.Request, attempt: _Attempt) -> Any:
-        pool = self._pool
-        conn = await pool.checkout()
-        try:
-            proto = conn.proto
-            # The session's sequence numbers are handed out one call at a time.
-            with pool.lock:
-                data = proto.send(request, now_ms=now_ms(self._clock))
-            attempt.request = proto.pending_request
-            answer = await self._exchange(conn, data)
-        finally:
-            # An invalid request sent nothing, and leaves the connection as it was.
-            await pool.checkin(conn)
-        return result_of(answer)
+            conn = await pool.checkout()
+            try:
+                proto = conn.proto
+                # The session's sequence numbers are handed out one call at a time.
+                with pool.lock:
+                    data = proto.send(request, now_ms=now_ms(self._clock))
+                answer = await self._exchange(conn, data)
+            finally:
+                # An invalid request sent nothing, and leaves the connection as it was.
+                await pool.checkin(conn)
+            return result_of(answer)
+        # Reached only when the deadline ended the call: say whether a request was out by then.
+        raise deadline_passed(self._endpoint, None if conn is None else conn.proto.pending_request)
 
     async def _exchange(self, conn: AsyncConnection, data: bytes) -> cp.ResponseReceived | cp.ErrorReceived:
         """Write the request and read until the core has its answer."""
@@ -126,7 +113,10 @@ class AsyncClient(ClientBase):
             while event is cp.NEED_DATA:
                 proto.receive_data(await stream.read())
                 event = proto.next_event()
-            return expect_answer(event)
+            # The core reports a close in the middle of an exchange as PeerClosedEarly.
+            if isinstance(event, cp.ConnectionClosed):
+                raise cp.PeerClosedEarly("the server closed the connection before answering")
+            return event
         except BaseException as exc:
             if not written:
                 proto.send_failed()  # part of the request may be out: never reuse the connection

@@ -7,7 +7,6 @@ are generated from the async ones by scripts/unasync.py.
 from __future__ import annotations
 
 import ssl
-from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Protocol
 
@@ -80,8 +79,12 @@ class DeadlineScope(Protocol):
 class AsyncSlots(Protocol):
     """Permits for open connections: a call holds one from checkout to checkin."""
 
-    def try_acquire(self) -> bool:
-        """Take a permit if one is free, without waiting; whether one was."""
+    def acquire_nowait(self) -> None:
+        """Take a permit if one is free, without waiting.
+
+        Raises:
+            Exception: the runtime's ``would_block``, when none is free.
+        """
 
     async def acquire(self) -> None:
         """Wait for a permit and take it."""
@@ -91,7 +94,11 @@ class AsyncSlots(Protocol):
 
 
 class AsyncRuntime(Protocol):
-    """An I/O library's clock, deadlines, cancellation and locks, as the client uses them."""
+    """An I/O library's clock, deadlines, cancellation and semaphores, as the client uses them."""
+
+    @property
+    def would_block(self) -> type[Exception]:
+        """What `AsyncSlots.acquire_nowait` raises when no permit is free."""
 
     def current_time(self) -> float:
         """The library's monotonic clock, in seconds: what deadlines are measured on."""
@@ -103,7 +110,4 @@ class AsyncRuntime(Protocol):
         """Raise the library's cancellation if the caller's scope is cancelled already."""
 
     def slots(self, total: int) -> AsyncSlots:
-        """``total`` permits for connections (they may be made on first use)."""
-
-    def lock(self) -> AbstractContextManager[object]:
-        """A lock for the pool's steps that must not interleave with another call's."""
+        """``total`` permits for connections, made in the event loop that will use them."""

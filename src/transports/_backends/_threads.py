@@ -1,4 +1,4 @@
-"""The runtime of blocking calls: the clock, per-thread deadline scopes, a real lock, and no slots.
+"""The runtime of blocking calls: the clock, per-thread deadline scopes, and unlimited slots.
 
 anyio and trio keep a task's deadline in its cancel scopes, and every wait
 gives up when it passes.  Blocking code has no such thing, so this module
@@ -28,85 +28,90 @@ class DeadlineReached(BaseException):
         self.scope = scope
 
 
-class _Innermost(threading.local):
-    deadline: float = math.inf
+class _InForce(threading.local):
+    #: The scope whose deadline the thread's waits keep: the one that ends
+    #: soonest of those entered, None outside any.
     scope: ThreadDeadlineScope | None = None
 
 
-_innermost = _Innermost()
+_in_force = _InForce()
 
 
 class ThreadDeadlineScope:
     """trio's ``move_on_at`` for the calling thread: the waits in its block give up at ``deadline``."""
 
-    __slots__ = ("_deadline", "_outer_deadline", "_outer_scope", "cancelled_caught")
+    __slots__ = ("_outer", "cancelled_caught", "deadline")
+
+    _outer: ThreadDeadlineScope | None
 
     def __init__(self, deadline: float) -> None:
-        self._deadline = deadline
-        self._outer_deadline = math.inf
-        self._outer_scope: ThreadDeadlineScope | None = None
+        self.deadline = deadline
         self.cancelled_caught = False
 
     def __enter__(self) -> ThreadDeadlineScope:
-        innermost = _innermost
-        self._outer_deadline, self._outer_scope = innermost.deadline, innermost.scope
-        # A scope inside one that ends sooner ends with it.
-        if self._deadline < innermost.deadline:
-            innermost.deadline, innermost.scope = self._deadline, self
+        outer = self._outer = _in_force.scope
+        # Inside a scope that ends sooner, the outer deadline stays in force.
+        if outer is None or self.deadline < outer.deadline:
+            _in_force.scope = self
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None, /
     ) -> bool:
-        _innermost.deadline, _innermost.scope = self._outer_deadline, self._outer_scope
-        if isinstance(exc, DeadlineReached) and exc.scope is self:
+        _in_force.scope = self._outer
+        if type(exc) is DeadlineReached and exc.scope is self:
             self.cancelled_caught = True
             return True
         return False
 
 
 def time_left() -> float | None:
-    """Seconds until this thread's innermost deadline, None when it has none.
+    """Seconds until this thread's deadline, None when it has none.
 
     Raises:
         DeadlineReached: the deadline has passed.
     """
-    deadline = _innermost.deadline
-    if deadline == math.inf:
+    scope = _in_force.scope
+    if scope is None or scope.deadline == math.inf:
         return None
-    left = deadline - monotonic()
+    left = scope.deadline - monotonic()
     if left <= 0:
-        raise DeadlineReached(_innermost.scope)
+        raise DeadlineReached(scope)
     return left
 
 
 def deadline_reached() -> DeadlineReached:
-    """What a wait that ran out of this thread's innermost deadline raises."""
-    return DeadlineReached(_innermost.scope)
+    """What a wait that ran out of this thread's deadline raises."""
+    return DeadlineReached(_in_force.scope)
 
 
 def has_passed() -> bool:
-    """Whether this thread's innermost deadline has passed."""
-    return monotonic() >= _innermost.deadline
+    """Whether this thread's deadline has passed."""
+    scope = _in_force.scope
+    return scope is not None and monotonic() >= scope.deadline
 
 
-class _Unlimited:
+class NoFreeSlot(Exception):
+    """Never raised: `Unlimited` always has a free slot."""
+
+
+class Unlimited:
     """A blocking call never waits for a connection: it opens one when none is idle
     (``max_connections`` bounds only how many stay idle)."""
 
     __slots__ = ()
 
-    def try_acquire(self) -> bool:
-        return True
+    def acquire_nowait(self) -> None:
+        """There is always one."""
 
     def acquire(self) -> None:
-        """Never reached: `try_acquire` always succeeds."""
+        """Never needed: `acquire_nowait` always succeeds."""
 
     def release(self) -> None:
-        """Nothing was taken."""
+        """Nothing was counted."""
 
 
-_UNLIMITED = _Unlimited()
+_UNLIMITED = Unlimited()
 
 
 class ThreadRuntime:
@@ -114,17 +119,14 @@ class ThreadRuntime:
 
     __slots__ = ()
 
-    def current_time(self) -> float:
-        return monotonic()
-
-    def move_on_at(self, deadline: float) -> ThreadDeadlineScope:
-        return ThreadDeadlineScope(deadline)
+    # The clock and the scope themselves, not methods wrapping them: every
+    # call of the client uses both.
+    current_time = staticmethod(monotonic)
+    move_on_at = ThreadDeadlineScope
+    would_block = NoFreeSlot
 
     def checkpoint_if_cancelled(self) -> None:
         """Nothing to do: a thread is interrupted only by a signal, which raises by itself."""
 
-    def slots(self, total: int) -> _Unlimited:
+    def slots(self, total: int) -> Unlimited:
         return _UNLIMITED
-
-    def lock(self) -> threading.Lock:
-        return threading.Lock()

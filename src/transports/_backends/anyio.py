@@ -19,7 +19,6 @@ import errno
 import os
 import socket
 import ssl
-from contextlib import nullcontext
 
 import anyio
 import anyio.abc
@@ -28,7 +27,6 @@ from anyio.streams.tls import TLSStream
 
 from . import READ_SIZE
 from ._readiness import is_readable
-from ._slots import LazySlots
 
 _IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN}
 
@@ -41,12 +39,17 @@ class SocketStream(anyio.abc.ByteStream):
 
     async def read(self, max_bytes: int = READ_SIZE) -> bytes:
         sock = self.socket
-        _check_open(sock)
         while True:
             # Wait first: a client reads when it expects an answer that has
             # seldom arrived yet, and a failed recv costs a system call and an
             # exception on top of the wait.
-            await anyio.wait_readable(sock)
+            try:
+                await anyio.wait_readable(sock)
+            except ValueError:
+                if sock.fileno() >= 0:
+                    raise
+                # anyio takes no closed socket; fail as recv on one would.
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF)) from None
             try:
                 return sock.recv(max_bytes)
             except BlockingIOError:
@@ -54,15 +57,17 @@ class SocketStream(anyio.abc.ByteStream):
 
     async def write(self, data: bytes) -> None:
         sock = self.socket
-        _check_open(sock)
-        view = memoryview(data)
-        while view:
+        remaining: bytes | memoryview = data
+        while remaining:
             try:
-                sent = sock.send(view)
+                sent = sock.send(remaining)
             except BlockingIOError:
                 await anyio.wait_writable(sock)
             else:
-                view = view[sent:]
+                # A request usually fits the socket's buffer: one send, and no view to make.
+                if sent == len(remaining):
+                    return
+                remaining = memoryview(remaining)[sent:]
 
     async def aclose(self) -> None:
         # No checkpoint: closing a socket never waits, so it also works in a cancelled scope.
@@ -90,12 +95,6 @@ class SocketStream(anyio.abc.ByteStream):
         self.socket.shutdown(socket.SHUT_WR)
 
 
-def _check_open(sock: socket.socket) -> None:
-    """Fail as a closed socket does: anyio's waits take no closed descriptor."""
-    if sock.fileno() < 0:
-        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-
-
 class TLSSocketStream:
     """anyio's `TLSStream` over a `SocketStream`, with the stream contract: ``b""`` at the end, `OSError` on failure."""
 
@@ -111,7 +110,7 @@ class TLSSocketStream:
         except anyio.EndOfStream:
             return b""
         except (anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
-            raise ConnectionResetError("the TLS connection broke") from exc
+            raise self._failure() from exc
 
     async def write(self, data: bytes) -> None:
         if not data:
@@ -119,7 +118,7 @@ class TLSSocketStream:
         try:
             await self._tls.send(data)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
-            raise ConnectionResetError("the TLS connection broke") from exc
+            raise self._failure() from exc
 
     async def aclose(self) -> None:
         # HTTP needs no TLS goodbye: closing the socket is the whole of it.
@@ -127,6 +126,12 @@ class TLSSocketStream:
 
     def is_readable(self) -> bool:
         return self._tcp.is_readable()
+
+    def _failure(self) -> OSError:
+        """The OSError for TLS that broke: the socket's own failure when it was closed."""
+        if self._tcp.socket.fileno() < 0:
+            return OSError(errno.EBADF, os.strerror(errno.EBADF))
+        return ConnectionResetError("the TLS connection broke")
 
 
 class AnyioBackend:
@@ -184,12 +189,12 @@ async def _connect_tcp(host: str, port: int) -> SocketStream:
 
 
 class AnyioRuntime:
-    """anyio's clock, cancel scopes and semaphores; the pool's steps need no lock in one event loop."""
+    """anyio's clock, cancel scopes and semaphores."""
 
     __slots__ = ()
 
-    # The library's own functions, not wrappers: each call of a client reads
-    # the clock and checks for cancellation once.
+    # The library's own functions, not wrappers: every call of a client uses
+    # both, and a wrapper would add a function call (or a coroutine) to each.
     current_time = staticmethod(anyio.current_time)
 
     def move_on_at(self, deadline: float) -> anyio.CancelScope:
@@ -197,9 +202,7 @@ class AnyioRuntime:
 
     checkpoint_if_cancelled = staticmethod(anyio.lowlevel.checkpoint_if_cancelled)
 
-    def slots(self, total: int) -> LazySlots:
-        return LazySlots(total, anyio.Semaphore, anyio.WouldBlock)
+    would_block = anyio.WouldBlock
 
-    def lock(self) -> nullcontext[None]:
-        # No step of the pool waits, so in one event loop none interleaves with another.
-        return nullcontext()
+    def slots(self, total: int) -> anyio.Semaphore:
+        return anyio.Semaphore(total)

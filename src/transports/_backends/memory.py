@@ -7,8 +7,8 @@ return the near end and hand the far end to ``accept``, which serves it
 Both ends are ordinary streams: a test server reads and writes the far end
 with the same four operations the client uses, plus `abort` to reset.
 
-The two kinds share `_Pair`, which holds the bytes and the state; they
-differ only in how a reader waits for a change.  A blocking read waits
+The two kinds share `_End`, which holds the bytes and the state of one
+end; they differ only in how a reader waits for a change.  A blocking read waits
 within its thread's deadline (`_threads.time_left`); an async one is
 cancelled by its scope.  TLS is not emulated.
 """

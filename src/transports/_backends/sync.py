@@ -24,7 +24,8 @@ _WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 
 class _Closed:
-    """Stands in for a closed stream's poll object: the next read fails at once, as on a closed socket."""
+    """Stands in for a closed stream's poll object: the next read fails at once, as on a closed socket
+    (and polling a closed descriptor might wait on another file that took its number)."""
 
     __slots__ = ()
 
@@ -72,16 +73,19 @@ class SocketStream:
 
     def write(self, data: bytes) -> None:
         sock = self.socket
-        view = memoryview(data)
-        while view:
+        remaining: bytes | memoryview = data
+        while remaining:
             try:
-                sent = sock.send(view)
+                sent = sock.send(remaining)
             except (BlockingIOError, ssl.SSLWantWriteError):
                 self._wait_writable()
             except ssl.SSLWantReadError:  # a TLS renegotiation wants the peer first
                 self._wait_readable()
             else:
-                view = view[sent:]
+                # A request usually fits the socket's buffer: one send, and no view to make.
+                if sent == len(remaining):
+                    return
+                remaining = memoryview(remaining)[sent:]
 
     def close(self) -> None:
         self._poller = _CLOSED
@@ -89,12 +93,12 @@ class SocketStream:
         self.socket.close()
 
     def is_readable(self) -> bool:
-        if self._peeked is not None or self.socket.fileno() < 0:
+        poller = self._poller
+        if self._peeked is not None or poller is _CLOSED:
             return True
         tls = self._tls
         if tls is not None and tls.pending():
             return True
-        poller = self._poller
         if not (wait_socket(self.socket, write=False, timeout=0.0) if poller is None else poller.poll(0)):
             return False  # nothing to read: the usual case, without a failed recv
         if tls is None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import errno
 import os
 import ssl
-from contextlib import nullcontext
 
 import trio
 
 from . import READ_SIZE
-from ._slots import LazySlots
 
 _CLOSED = os.strerror(errno.EBADF)
 #: What trio's streams raise when the connection failed (or a task closed it under another).
@@ -80,12 +78,12 @@ class TrioBackend:
 
 
 class TrioRuntime:
-    """trio's clock, cancel scopes and semaphores; the pool's steps need no lock in one event loop."""
+    """trio's clock, cancel scopes and semaphores."""
 
     __slots__ = ()
 
-    # The library's own functions, not wrappers: each call of a client reads
-    # the clock and checks for cancellation once.
+    # The library's own functions, not wrappers: every call of a client uses
+    # both, and a wrapper would add a function call (or a coroutine) to each.
     current_time = staticmethod(trio.current_time)
 
     def move_on_at(self, deadline: float) -> trio.CancelScope:
@@ -93,9 +91,7 @@ class TrioRuntime:
 
     checkpoint_if_cancelled = staticmethod(trio.lowlevel.checkpoint_if_cancelled)
 
-    def slots(self, total: int) -> LazySlots:
-        return LazySlots(total, trio.Semaphore, trio.WouldBlock)
+    would_block = trio.WouldBlock
 
-    def lock(self) -> nullcontext[None]:
-        # No step of the pool waits, so in one event loop none interleaves with another.
-        return nullcontext()
+    def slots(self, total: int) -> trio.Semaphore:
+        return trio.Semaphore(total)

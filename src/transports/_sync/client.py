@@ -27,17 +27,8 @@ from .._backends._sync_interface import Backend, Runtime
 from .._clock import now_ms
 from .._errors import ClientClosedError
 from .._options import ClientBase
-from .._outcomes import deadline_passed, expect_answer, outcome_unknown, result_of
+from .._outcomes import deadline_passed, outcome_unknown, result_of
 from .pool import Connection, Pool
-
-
-class _Attempt:
-    """How far a call got, for the timeout error: the request once it is being written."""
-
-    __slots__ = ("request",)
-
-    def __init__(self) -> None:
-        self.request: cp.Request | None = None
 
 
 class Client(ClientBase):
@@ -88,33 +79,29 @@ class Client(ClientBase):
             LocalProtocolError: the request is invalid, or the session expired.
             ClientClosedError: the client was closed.
         """
-        if self._pool.closed:
+        pool = self._pool
+        if pool.closed:
             raise ClientClosedError("the client is closed")
         runtime = self._runtime
         # A call made in a cancelled scope must not write anything: honour the
         # cancellation now, since the I/O below waits only when it must.
         runtime.checkpoint_if_cancelled()
-        attempt = _Attempt()
+        conn: Connection | None = None
         deadline = math.inf if self._timeout is None else runtime.current_time() + self._timeout
         with runtime.move_on_at(deadline):
-            return self._send(request, attempt)
-        # Reached only when the deadline ended the call.
-        raise deadline_passed(self._endpoint, attempt.request)
-
-    def _send(self, request: cp.Request, attempt: _Attempt) -> Any:
-        pool = self._pool
-        conn = pool.checkout()
-        try:
-            proto = conn.proto
-            # The session's sequence numbers are handed out one call at a time.
-            with pool.lock:
-                data = proto.send(request, now_ms=now_ms(self._clock))
-            attempt.request = proto.pending_request
-            answer = self._exchange(conn, data)
-        finally:
-            # An invalid request sent nothing, and leaves the connection as it was.
-            pool.checkin(conn)
-        return result_of(answer)
+            conn = pool.checkout()
+            try:
+                proto = conn.proto
+                # The session's sequence numbers are handed out one call at a time.
+                with pool.lock:
+                    data = proto.send(request, now_ms=now_ms(self._clock))
+                answer = self._exchange(conn, data)
+            finally:
+                # An invalid request sent nothing, and leaves the connection as it was.
+                pool.checkin(conn)
+            return result_of(answer)
+        # Reached only when the deadline ended the call: say whether a request was out by then.
+        raise deadline_passed(self._endpoint, None if conn is None else conn.proto.pending_request)
 
     def _exchange(self, conn: Connection, data: bytes) -> cp.ResponseReceived | cp.ErrorReceived:
         """Write the request and read until the core has its answer."""
@@ -127,7 +114,10 @@ class Client(ClientBase):
             while event is cp.NEED_DATA:
                 proto.receive_data(stream.read())
                 event = proto.next_event()
-            return expect_answer(event)
+            # The core reports a close in the middle of an exchange as PeerClosedEarly.
+            if isinstance(event, cp.ConnectionClosed):
+                raise cp.PeerClosedEarly("the server closed the connection before answering")
+            return event
         except BaseException as exc:
             if not written:
                 proto.send_failed()  # part of the request may be out: never reuse the connection

@@ -12,8 +12,10 @@ async clients there are ``max_connections`` of them, so at most that many
 connections are open and a call waits for a free one (within its
 deadline); a blocking client's slots are unlimited, and it keeps at most
 ``max_connections`` idle.  The lock makes each step of the pool atomic
-among threads; in one event loop the steps are atomic already (none of
-them waits), and the runtime's lock does nothing.
+among the threads that share a blocking client.  In one event loop the
+steps are atomic already (none of them waits), so there it is never
+contended, and an uncontended thread lock costs less than a do-nothing
+context manager written in Python.
 
 The async and blocking clients share this code: the blocking one is
 generated from the async one by scripts/unasync.py.
@@ -22,10 +24,11 @@ generated from the async one by scripts/unasync.py.
 from __future__ import annotations
 
 import ssl
+import threading
 
 import chatproto as cp
 
-from .._backends._sync_interface import Backend, Runtime, Stream
+from .._backends._sync_interface import Backend, Runtime, Slots, Stream
 from .._outcomes import connect_error
 from .._url import Endpoint
 
@@ -54,16 +57,18 @@ class Pool:
         limits: cp.Limits,
         max_connections: int,
     ) -> None:
+        self._runtime = runtime
         self._backend = backend
         self._endpoint = endpoint
         self._ssl_context = ssl_context
         self._session = session
         self._limits = limits
-        self._max_idle = max_connections
-        self._slots = runtime.slots(max_connections)
+        self._max_connections = max_connections
+        # Made on first use, inside the event loop they belong to.
+        self._slots: Slots | None = None
         self._idle: list[Connection] = []
         #: Taken for every step that must not interleave with another call's.
-        self.lock = runtime.lock()
+        self.lock = threading.Lock()
         #: Set by `close`: no connection goes back to the idle list after it.
         self.closed = False
 
@@ -74,7 +79,11 @@ class Pool:
             ConnectError: no new connection could be had.
         """
         slots = self._slots
-        if not slots.try_acquire():
+        if slots is None:
+            slots = self._slots = self._runtime.slots(self._max_connections)
+        try:
+            slots.acquire_nowait()  # no checkpoint (an event-loop turn) when one is free
+        except self._runtime.would_block:
             slots.acquire()
         try:
             while True:
@@ -91,15 +100,17 @@ class Pool:
 
     def checkin(self, conn: Connection) -> None:
         """Give back a connection from `checkout`: kept idle if the core allows, closed otherwise."""
+        slots = self._slots
+        assert slots is not None, "checkout made them"
         try:
             if conn.proto.can_reuse:
                 with self.lock:
-                    if not self.closed and len(self._idle) < self._max_idle:
+                    if not self.closed and len(self._idle) < self._max_connections:
                         self._idle.append(conn)
                         return
             conn.stream.close()
         finally:
-            self._slots.release()
+            slots.release()
 
     def close(self) -> None:
         """Close the idle connections; those checked out are closed at their checkin."""
