@@ -169,6 +169,12 @@ def test_the_deadline_ends_a_read(driver: Driver) -> None:
     assert 0.15 <= elapsed < 2.0
 
 
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if kind not in NETWORK_KINDS])
+def test_the_memory_backend_refuses_tls(kind: str, client_ssl_context: ssl.SSLContext) -> None:
+    with driver_of(kind) as driver, pytest.raises(ValueError, match="no TLS"):
+        driver.connect_to("memory.test", 443, ssl_context=client_ssl_context, server_hostname="memory.test")
+
+
 def test_a_refused_connection_is_oserror(driver: Driver) -> None:
     driver.refuse = True
     failure = oserror_of(lambda: driver.connect_to("127.0.0.1", refused_port()))
@@ -192,11 +198,12 @@ StartTLS = Callable[..., tuple[str, int, list[bytes]]]
 @pytest.fixture
 def tls_listener(ca: trustme.CA) -> Iterator[StartTLS]:
     """Starts a TLS echo-once server: it answers the first bytes it gets with the same bytes, then closes
-    (``push`` is sent first; ``handshake=False`` never answers the client's hello)."""
+    (``push`` is sent first; ``handshake=False`` never answers the client's hello; ``hang_up``
+    closes the connection at once)."""
     threads: list[threading.Thread] = []
     listeners: list[socket.socket] = []
 
-    def start(*, handshake: bool = True, push: bytes = b"") -> tuple[str, int, list[bytes]]:
+    def start(*, handshake: bool = True, push: bytes = b"", hang_up: bool = False) -> tuple[str, int, list[bytes]]:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("localhost").configure_cert(context)
         listener = socket.create_server(("127.0.0.1", 0))
@@ -207,6 +214,8 @@ def tls_listener(ca: trustme.CA) -> Iterator[StartTLS]:
             raw, _ = listener.accept()
             raw.settimeout(5.0)
             with raw:
+                if hang_up:
+                    return
                 if not handshake:
                     while raw.recv(65536):
                         pass
@@ -239,6 +248,7 @@ def test_tls_carries_bytes_to_a_trusted_server(
     host, port, received = tls_listener()
     stream = network_driver.connect_to(host, port, ssl_context=client_ssl_context, server_hostname="localhost")
 
+    network_driver.write(stream, b"")  # sends nothing: the server's one read gets what follows
     network_driver.write(stream, b"secret")
     assert network_driver.read_exactly(stream, 6) == b"secret"
     assert network_driver.read(stream) == b""  # a plain close ends the stream: HTTP needs no TLS goodbye
@@ -282,6 +292,16 @@ def test_tls_refuses_an_untrusted_certificate(network_driver: Driver, tls_listen
     )
 
     assert any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes(failure))
+
+
+def test_a_server_that_hangs_up_during_the_tls_handshake_is_oserror(
+    network_driver: Driver, tls_listener: StartTLS, client_ssl_context: ssl.SSLContext
+) -> None:
+    host, port, _ = tls_listener(hang_up=True)
+
+    oserror_of(
+        lambda: network_driver.connect_to(host, port, ssl_context=client_ssl_context, server_hostname="localhost")
+    )
 
 
 def test_tls_checks_the_server_hostname(

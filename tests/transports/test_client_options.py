@@ -7,10 +7,13 @@ import subprocess
 import sys
 from typing import Any
 
+import anyio
 import pytest
 
 import chatproto as cp
 import transports
+import transports.anyio
+import transports.trio
 from transports._url import Endpoint, parse_url
 from transports.sync import AgentClient
 
@@ -64,6 +67,16 @@ def test_the_session_takes_the_host_header_from_the_url() -> None:
         assert client.url == "http://[::1]:8080"
         assert repr(client) == "<transports.sync.AgentClient http://[::1]:8080 open>"
     assert repr(client) == "<transports.sync.AgentClient http://[::1]:8080 closed>"
+
+
+@pytest.mark.parametrize("face", [transports.anyio, transports.trio], ids=["anyio", "trio"])
+def test_the_async_clients_say_what_they_are_and_whether_they_are_closed(face: Any) -> None:
+    client = face.AgentClient("http://[::1]:8080", **OPTIONS)
+    assert repr(client) == f"<{face.__name__}.AgentClient http://[::1]:8080 open>"
+
+    anyio.run(client.aclose, backend="trio" if face is transports.trio else "asyncio")
+
+    assert repr(client) == f"<{face.__name__}.AgentClient http://[::1]:8080 closed>"
 
 
 def test_https_verifies_by_default() -> None:
