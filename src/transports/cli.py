@@ -54,7 +54,7 @@ from chatproto.emulator import (
     FaultPlan,
 )
 
-from ._client_common import parse_url
+from ._url import parse_url
 from ._errors import TransportError
 
 if TYPE_CHECKING:

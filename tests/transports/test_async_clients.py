@@ -78,7 +78,7 @@ async def test_concurrent_posts_share_a_bounded_pool(server: ChatServer, make_cl
             for task in range(32):
                 tg.start_soon(post_four, task)
 
-        assert len(client._idle) <= 8
+        assert len(client._pool._idle) <= 8
 
     assert sorted(numbers) == list(range(1, 129))
     assert sorted(server.sequence_numbers()) == list(range(1, 129))
@@ -113,7 +113,7 @@ async def test_cancelling_mid_request_closes_the_connection(
 
         # The server saw the socket closed; nothing half-used went back to the pool.
         await wait_for(server, lambda s: s.client_closes == 1)
-        assert client._idle == []
+        assert client._pool._idle == []
         # The pool's one slot was given back: the next call works, on a new connection.
         assert (await client.post_message("next", destination_id=27)).sequence_number == 2
         assert server.connections_opened == 2
@@ -129,7 +129,7 @@ async def test_an_outer_timeout_cancels_like_any_cancellation(
         assert scope.cancelled_caught
 
         await wait_for(server, lambda s: s.client_closes == 1)
-        assert client._idle == []
+        assert client._pool._idle == []
         assert (await client.post_message("next", destination_id=27)).sequence_number == 2
 
 
@@ -209,7 +209,7 @@ async def test_aclose_closes_idle_connections_and_refuses_calls(
         async with anyio.create_task_group() as tg:
             for i in range(3):
                 tg.start_soon(post, client, f"m{i}")
-        assert len(client._idle) == server.connections_opened
+        assert len(client._pool._idle) == server.connections_opened
 
     await wait_for(server, lambda s: s.client_closes == s.connections_opened)
     with pytest.raises(transports.ClientClosedError):

@@ -7,12 +7,15 @@ import subprocess
 import sys
 from typing import Any
 
+import anyio
 import pytest
 from tests.reference import AGENT_ID, SITE
 
 import chatproto as cp
 import transports
-from transports._client_common import Endpoint, parse_url
+import transports.anyio
+import transports.trio
+from transports._url import Endpoint, parse_url
 from transports.sync import AgentClient
 
 OPTIONS: dict[str, Any] = {"site": SITE, "agent_id": AGENT_ID, "session_id": "s1"}
@@ -65,6 +68,16 @@ def test_the_session_takes_the_host_header_from_the_url() -> None:
         assert client.url == "http://[::1]:8080"
         assert repr(client) == "<transports.sync.AgentClient http://[::1]:8080 open>"
     assert repr(client) == "<transports.sync.AgentClient http://[::1]:8080 closed>"
+
+
+@pytest.mark.parametrize("face", [transports.anyio, transports.trio], ids=["anyio", "trio"])
+def test_the_async_clients_say_what_they_are_and_whether_they_are_closed(face: Any) -> None:
+    client = face.AgentClient("http://[::1]:8080", **OPTIONS)
+    assert repr(client) == f"<{face.__name__}.AgentClient http://[::1]:8080 open>"
+
+    anyio.run(client.aclose, backend="trio" if face is transports.trio else "asyncio")
+
+    assert repr(client) == f"<{face.__name__}.AgentClient http://[::1]:8080 closed>"
 
 
 def test_https_verifies_by_default() -> None:

@@ -34,7 +34,7 @@ def test_keyboard_interrupt_mid_request_closes_the_connection(server: ChatServer
         server.on_request = None
 
         server.wait_for(lambda s: s.client_closes == 1)
-        assert client._idle == []
+        assert client._pool._idle == []
         assert client.post_message("next", destination_id=27).sequence_number == 2
         assert server.connections_opened == 2
 
@@ -59,7 +59,7 @@ def test_threads_may_share_a_client(server: ChatServer) -> None:
             thread.start()
         for thread in threads:
             thread.join(10.0)
-        assert len(client._idle) <= 4
+        assert len(client._pool._idle) <= 4
 
     assert errors == []
     assert sorted(numbers) == list(range(1, 61))
@@ -71,7 +71,7 @@ def test_unsolicited_bytes_on_an_idle_connection_retire_it(server: ChatServer) -
     with AgentClient(server.url, timeout=5.0, **OPTIONS) as client:
         client.post_message("one", destination_id=27)
         # Bytes the server never should have sent, while no request is outstanding.
-        idle_socket = client._idle[0].sock
+        idle_socket = client._pool._idle[0].stream.socket
         peer = _server_side_of(server)
         peer.sendall(b"HTTP/1.1 200 OK\r\n")
         _wait_readable(idle_socket)

@@ -51,7 +51,7 @@ class PortalClient:
         self._portal.call(self.client.aclose)
 
     def idle_count(self) -> int:
-        return len(self.client._idle)
+        return len(self.client._pool._idle)
 
 
 class SyncClient:
@@ -74,7 +74,7 @@ class SyncClient:
         self.client.close()
 
     def idle_count(self) -> int:
-        return len(self.client._idle)
+        return len(self.client._pool._idle)
 
 
 class ClientFactory:

@@ -1,0 +1,132 @@
+"""The runtime of blocking calls: the clock, per-thread deadline scopes, and unlimited slots.
+
+anyio and trio keep a task's deadline in its cancel scopes, and every wait
+gives up when it passes.  Blocking code has no such thing, so this module
+keeps the innermost deadline of each thread, and the blocking streams ask
+`time_left` before every wait.  When a wait runs out, it raises
+`DeadlineReached`, which only the scope that set that deadline catches:
+the code in between sees it pass like a cancellation (it is a
+`BaseException`), closes what it must, and lets it through.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from types import TracebackType
+
+#: The clock every blocking deadline is measured on.
+monotonic = time.monotonic
+
+
+class DeadlineReached(BaseException):
+    """A blocking wait ran out of its thread's deadline; `ThreadDeadlineScope` catches it."""
+
+    def __init__(self, scope: ThreadDeadlineScope | None) -> None:
+        super().__init__("the deadline passed")
+        self.scope = scope
+
+
+class _InForce(threading.local):
+    #: The scope whose deadline the thread's waits keep: the one that ends
+    #: soonest of those entered, None outside any.
+    scope: ThreadDeadlineScope | None = None
+
+
+_in_force = _InForce()
+
+
+class ThreadDeadlineScope:
+    """trio's ``move_on_at`` for the calling thread: the waits in its block give up at ``deadline``."""
+
+    __slots__ = ("_outer", "cancelled_caught", "deadline")
+
+    _outer: ThreadDeadlineScope | None
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.cancelled_caught = False
+
+    def __enter__(self) -> ThreadDeadlineScope:
+        outer = self._outer = _in_force.scope
+        # Inside a scope that ends sooner, the outer deadline stays in force.
+        if outer is None or self.deadline < outer.deadline:
+            _in_force.scope = self
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None, /
+    ) -> bool:
+        _in_force.scope = self._outer
+        if type(exc) is DeadlineReached and exc.scope is self:
+            self.cancelled_caught = True
+            return True
+        return False
+
+
+def time_left() -> float | None:
+    """Seconds until this thread's deadline, None when it has none.
+
+    Raises:
+        DeadlineReached: the deadline has passed.
+    """
+    scope = _in_force.scope
+    if scope is None or scope.deadline == math.inf:
+        return None
+    left = scope.deadline - monotonic()
+    if left <= 0:
+        raise DeadlineReached(scope)
+    return left
+
+
+def deadline_reached() -> DeadlineReached:
+    """What a wait that ran out of this thread's deadline raises."""
+    return DeadlineReached(_in_force.scope)
+
+
+def has_passed() -> bool:
+    """Whether this thread's deadline has passed."""
+    scope = _in_force.scope
+    return scope is not None and monotonic() >= scope.deadline
+
+
+class NoFreeSlot(Exception):
+    """Never raised: `Unlimited` always has a free slot."""
+
+
+class Unlimited:
+    """A blocking call never waits for a connection: it opens one when none is idle
+    (``max_connections`` bounds only how many stay idle)."""
+
+    __slots__ = ()
+
+    def acquire_nowait(self) -> None:
+        """There is always one."""
+
+    def acquire(self) -> None:
+        """Never needed: `acquire_nowait` always succeeds."""
+
+    def release(self) -> None:
+        """Nothing was counted."""
+
+
+_UNLIMITED = Unlimited()
+
+
+class ThreadRuntime:
+    """The runtime of `transports.sync`: calls run in the caller's thread, and threads may share a client."""
+
+    __slots__ = ()
+
+    # The clock and the scope themselves, not methods wrapping them: every
+    # call of the client uses both.
+    current_time = staticmethod(monotonic)
+    move_on_at = ThreadDeadlineScope
+    would_block = NoFreeSlot
+
+    def checkpoint_if_cancelled(self) -> None:
+        """Nothing to do: a thread is interrupted only by a signal, which raises by itself."""
+
+    def slots(self, total: int) -> Unlimited:
+        return _UNLIMITED
