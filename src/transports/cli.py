@@ -54,8 +54,8 @@ from chatproto.emulator import (
     FaultPlan,
 )
 
-from ._url import parse_url
 from ._errors import TransportError
+from ._url import parse_url
 
 if TYPE_CHECKING:
     from .emulator import BackgroundEmulator
