@@ -9,6 +9,9 @@ timeout of the same side.
 
 from __future__ import annotations
 
+import socket
+import ssl
+from collections.abc import Iterator
 from typing import Any
 
 import chatproto as cp
@@ -30,11 +33,15 @@ def result_of(answer: cp.ResponseReceived | cp.ErrorReceived) -> Any:
     return answer.response  # type: ignore[union-attr]
 
 
+_NOTHING_SENT = "nothing of the request was sent, so it is safe to send again"
+_MAY_HAVE_ACTED = "so it may have been acted on"
+
+
 def connect_error(endpoint: Endpoint, exc: OSError) -> ConnectError:
     """The error for a connection that could not be had: nothing of the request was written."""
     if isinstance(exc, TimeoutError):
-        return ConnectTimeout(f"timed out before any byte was sent to {endpoint}: {describe(exc)}")
-    return ConnectError(f"cannot connect to {endpoint}: {describe(exc)}")
+        return ConnectTimeout(f"cannot connect to {endpoint}: timed out; {_NOTHING_SENT} ({describe(exc)})")
+    return ConnectError(f"cannot connect to {endpoint}: {what_happened(exc)}; {_NOTHING_SENT} ({describe(exc)})")
 
 
 def outcome_unknown(request: cp.Request | None, exc: OSError | cp.RemoteProtocolError) -> OutcomeUnknownError:
@@ -42,8 +49,8 @@ def outcome_unknown(request: cp.Request | None, exc: OSError | cp.RemoteProtocol
     what = _name(request)
     if isinstance(exc, cp.RemoteProtocolError):
         error: OutcomeUnknownError = OutcomeUnknownProtocolError(
-            f"{what}: the server broke the protocol after the request was written, so it may have been acted on: "
-            f"{describe(exc)}",
+            f"{what}: the server broke the protocol after the request was written ({what_happened(exc)}), "
+            f"{_MAY_HAVE_ACTED}: {describe(exc)}",
             request=request,
         )
         error.error_status_hint = exc.error_status_hint  # type: ignore[attr-defined]
@@ -51,7 +58,8 @@ def outcome_unknown(request: cp.Request | None, exc: OSError | cp.RemoteProtocol
     if isinstance(exc, TimeoutError):
         return _waited_too_long(request)
     return OutcomeUnknownError(
-        f"{what}: the connection failed after the request was written, so it may have been acted on: {describe(exc)}",
+        f"{what}: the connection failed after the request was written ({what_happened(exc)}), "
+        f"{_MAY_HAVE_ACTED}: {describe(exc)}",
         request=request,
     )
 
@@ -59,14 +67,59 @@ def outcome_unknown(request: cp.Request | None, exc: OSError | cp.RemoteProtocol
 def deadline_passed(endpoint: Endpoint, request: cp.Request | None) -> ConnectTimeout | OutcomeUnknownTimeout:
     """The error for a call its deadline ended: ``request`` is the one being written, or None before that."""
     if request is None:
-        return ConnectTimeout(f"timed out before any byte was sent to {endpoint}")
+        return ConnectTimeout(f"cannot connect to {endpoint}: timed out; {_NOTHING_SENT}")
     return _waited_too_long(request)
 
 
 def _waited_too_long(request: cp.Request | None) -> OutcomeUnknownTimeout:
     return OutcomeUnknownTimeout(
-        f"{_name(request)}: timed out waiting for the response; the request may have been acted on", request=request
+        f"{_name(request)}: timed out waiting for the response, {_MAY_HAVE_ACTED}", request=request
     )
+
+
+#: (what was raised, what it means), the first that matches anywhere in the chain wins.
+_PLAIN_WORDS: tuple[tuple[type[BaseException], str], ...] = (
+    (ssl.SSLCertVerificationError, "TLS certificate verification failed"),
+    (ssl.SSLError, "the TLS handshake failed"),
+    (ConnectionRefusedError, "the connection was refused"),
+    (ConnectionResetError, "the server reset the connection"),
+    (BrokenPipeError, "the server reset the connection"),
+    (ConnectionAbortedError, "the connection was aborted"),
+    (socket.gaierror, "the host name could not be resolved"),
+    (TimeoutError, "timed out"),
+    (cp.PeerClosedEarly, "the server closed the connection before the answer was complete"),
+    (cp.LimitExceeded, "the answer was over a limit"),
+    (cp.RemoteProtocolError, "the server's answer broke the protocol"),
+)
+
+
+def what_happened(exc: BaseException) -> str:
+    """What ``exc`` means, in a few plain words: refused, reset, closed early, timed out, TLS...
+
+    The cause is searched for through ``__cause__``/``__context__`` and into
+    exception groups, where trio's connect puts the refusal of each address.
+    """
+    for seen in _chain(exc):
+        for kind, words in _PLAIN_WORDS:
+            if isinstance(seen, kind):
+                return words
+    return "the connection failed"
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    pending = [exc]
+    seen_ids: set[int] = set()
+    while pending and len(seen_ids) < 32:
+        current = pending.pop(0)
+        if id(current) in seen_ids:
+            continue
+        seen_ids.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                pending.append(linked)
 
 
 def describe(exc: BaseException) -> str:
