@@ -114,6 +114,9 @@ class InvalidRequest(msgspec.Struct, frozen=True):
         message: what was wrong, naming the field or the path segment.
         operation: the operation, if the path named a known one.
         site: the site from the path, if it was valid.
+        pool: the ``pool`` query value, when the request got as far as its body.
+        agent_id: ``X-AID``, likewise (so a server can check the session before the body).
+        session_id: ``X-JSESSIONID``, likewise.
     """
 
     status: int
@@ -121,6 +124,17 @@ class InvalidRequest(msgspec.Struct, frozen=True):
     message: str
     operation: Operation | None = None
     site: str | None = None
+    pool: str | None = None
+    agent_id: str | None = None
+    session_id: str | None = None
+
+    def __repr__(self) -> str:
+        # The session id is a secret: never shown whole.
+        return (
+            f"InvalidRequest(status={self.status!r}, code={self.code!r}, message={self.message!r}, "
+            f"operation={self.operation!r}, site={self.site!r}, pool={self.pool!r}, agent_id={self.agent_id!r}, "
+            f"session_id={_masked(self.session_id)})"
+        )
 
 
 class HTTPRequestReceived(msgspec.Struct, frozen=True):

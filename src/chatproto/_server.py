@@ -40,6 +40,7 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _REASONS = {
     200: b"OK",
     400: b"Bad Request",
+    401: b"Unauthorized",
     403: b"Forbidden",
     404: b"Not Found",
     405: b"Method Not Allowed",
@@ -178,14 +179,23 @@ class ServerConnection:
             content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
             if content_type != b"application/json":
                 return InvalidRequest(
-                    400, "BAD_REQUEST", "Content-Type must be application/json; charset=utf-8", operation, site
+                    400,
+                    "BAD_REQUEST",
+                    "Content-Type must be application/json; charset=utf-8",
+                    operation,
+                    site,
+                    pool,
+                    agent_id,
+                    session_id,
                 )
         try:
             request = decode_request(operation, body, self._limits.max_json_depth)
         except LimitExceeded as exc:
-            return InvalidRequest(400, "BAD_REQUEST", f"request body: {exc}", operation, site)
+            return InvalidRequest(
+                400, "BAD_REQUEST", f"request body: {exc}", operation, site, pool, agent_id, session_id
+            )
         except RemoteProtocolError as exc:
-            return InvalidRequest(400, "INVALID_FIELD", str(exc), operation, site)
+            return InvalidRequest(400, "INVALID_FIELD", str(exc), operation, site, pool, agent_id, session_id)
 
         return RequestReceived(operation, site, pool, agent_id, session_id, token, request)
 

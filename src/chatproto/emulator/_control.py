@@ -3,15 +3,33 @@
 Each route calls the `Emulator` method of the same meaning, so the HTTP surface
 and the in-process calls cannot drift apart:
 
-=====  ======================================  ==============================
-POST   /emulator/sessions                      `Emulator.open_session`
-GET    /emulator/sessions/{sessionId}          `Emulator.session`
-POST   /emulator/engagements                   `Emulator.start_engagement`
-POST   /emulator/engagements/{id}/conclude     `Emulator.conclude_engagement`
-GET    /emulator/engagements/{id}/messages     `Emulator.messages`
-GET    /emulator/faults                        `Emulator.faults`
-POST   /emulator/faults                        `Emulator.set_faults`
-=====  ======================================  ==============================
+=====  ==============================================  ===============================
+POST   /emulator/agents                                `Emulator.register_agent`
+POST   /emulator/sessions                              `Emulator.open_session`
+GET    /emulator/sessions/{sessionId}                  `Emulator.session`
+POST   /emulator/sessions/{sessionId}/pool             `Emulator.move_pool`
+POST   /emulator/sessions/{sessionId}/takeover         `Emulator.take_over`
+POST   /emulator/engagements                           `Emulator.start_engagement` (with
+                                                       ``sessionId``), else
+                                                       `Emulator.queue_engagement`
+GET    /emulator/engagements/{id}                      `Emulator.engagement`
+POST   /emulator/engagements/{id}/conclude             `Emulator.conclude_engagement`
+GET    /emulator/engagements/{id}/messages             `Emulator.messages`
+POST   /emulator/engagements/{id}/end-user/messages    `Emulator.end_user_says`
+POST   /emulator/engagements/{id}/end-user/typing      `Emulator.end_user_types`
+POST   /emulator/engagements/{id}/end-user/leave       `Emulator.end_user_leaves`
+GET    /emulator/faults                                `Emulator.faults`
+POST   /emulator/faults                                `Emulator.set_faults`
+=====  ==============================================  ===============================
+
+Bodies are JSON objects with the calls' arguments in camelCase:
+``{"username", "password", "agentId", "site"?}`` for an account (answered
+without the password); ``{"agentId", "site"?}`` for a session; ``{"pool"?}``
+for a pool move (answered ``{"pool": new}``); ``{"sessionId"?, "engagementId"?,
+"site"?, "firstName"?, "lastName"?, "email"?, "question"?}`` for an engagement
+(answered ``{"engagementId": N}``, as the conclude and end-user routes are);
+``{"body"}`` for what the end user says and ``{"sneakPreview"}`` for what they
+type.  A field the route does not take is refused with 400.
 
 The body of ``POST /emulator/faults`` is a JSON object with any of the
 fields below; a field it leaves out keeps its value in the plan in force, so
@@ -32,10 +50,17 @@ field                  unit                    meaning                          
                                                connection is closed unanswered
 ``serverError``        probability, 0 to 1     answered 500, nothing recorded               0
 ``poolChange``         probability, 0 to 1     the session moves to another pool: 403       0
+``dropPoll``           probability, 0 to 1     a poll's messages count as delivered, but    0
+                                               the connection is closed unanswered
+``replay``             probability, 0 to 1     a poll answer carries the messages already   0
+                                               delivered again, then the new ones
+``takeover``           probability, 0 to 1     another logon takes the session over: the    0
+                                               poll is answered 403, the session ended
 =====================  ======================  ===========================================  =======
 
-The probabilities apply to each post that would otherwise succeed, at most one
-fault to a post, so their sum may not exceed 1.  A field of the wrong type, a
+The first five apply to each post that would otherwise succeed, the last three
+to each poll answer that carries messages; at most one fault applies to a
+request, so the rates of each kind may not add up past 1.  A field of the wrong type, a
 value out of range or an unknown field is answered 400 and changes nothing.
 To switch faults off, post the rates back to 0 (``{"serverError": 0}``).
 
@@ -62,7 +87,16 @@ from .._errors import LimitExceeded
 from .._events import HTTPRequestReceived
 from .._post_message import PostMessageRequest
 from ._faults import FaultPlan
-from ._types import EmulatorError, EngagementCreated, Reply, SessionInfo, error_reply
+from ._types import (
+    AgentAccount,
+    EmulatorError,
+    EngagementCreated,
+    EngagementState,
+    Reply,
+    SessionInfo,
+    SessionState,
+    error_reply,
+)
 
 _T = TypeVar("_T")
 #: Control bodies are flat objects; anything deeper is refused before decoding.
@@ -74,22 +108,67 @@ _MAX_ECHO = 120
 class ControlCalls(Protocol):
     """What the routes need of an emulator: the calls they make (`Emulator` has them)."""
 
+    def register_agent(
+        self, username: str, password: str, agent_id: str | int, *, site: str | None = None
+    ) -> AgentAccount:
+        """``POST /emulator/agents``."""
+
     def open_session(
         self, agent_id: str | int, *, site: str | None = None, session_id: str | None = None
     ) -> SessionInfo:
         """``POST /emulator/sessions``."""
 
-    def session(self, session_id: str) -> SessionInfo:
+    def session(self, session_id: str) -> SessionState:
         """``GET /emulator/sessions/{sessionId}``."""
 
-    def start_engagement(self, session_id: str, *, engagement_id: int | None = None) -> int:
-        """``POST /emulator/engagements``."""
+    def move_pool(self, session_id: str, pool: str | None = None, *, now_ms: int | None = None) -> str:
+        """``POST /emulator/sessions/{sessionId}/pool``."""
 
-    def conclude_engagement(self, engagement_id: int) -> None:
+    def take_over(self, session_id: str, *, now_ms: int | None = None) -> SessionInfo:
+        """``POST /emulator/sessions/{sessionId}/takeover``."""
+
+    def start_engagement(
+        self,
+        session_id: str,
+        *,
+        engagement_id: int | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        email: str | None = None,
+        question: str | None = None,
+    ) -> int:
+        """``POST /emulator/engagements`` with a ``sessionId``."""
+
+    def queue_engagement(
+        self,
+        *,
+        site: str | None = None,
+        engagement_id: int | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        email: str | None = None,
+        question: str | None = None,
+        now_ms: int | None = None,
+    ) -> int:
+        """``POST /emulator/engagements`` without one."""
+
+    def engagement(self, engagement_id: int) -> EngagementState:
+        """``GET /emulator/engagements/{id}``."""
+
+    def conclude_engagement(self, engagement_id: int, *, now_ms: int | None = None) -> None:
         """``POST /emulator/engagements/{id}/conclude``."""
 
     def messages(self, engagement_id: int) -> list[PostMessageRequest]:
         """``GET /emulator/engagements/{id}/messages``."""
+
+    def end_user_says(self, engagement_id: int, body: str, *, now_ms: int | None = None) -> None:
+        """``POST /emulator/engagements/{id}/end-user/messages``."""
+
+    def end_user_types(self, engagement_id: int, sneak_preview: str, *, now_ms: int | None = None) -> None:
+        """``POST /emulator/engagements/{id}/end-user/typing``."""
+
+    def end_user_leaves(self, engagement_id: int, *, now_ms: int | None = None) -> None:
+        """``POST /emulator/engagements/{id}/end-user/leave``."""
 
     @property
     def faults(self) -> FaultPlan:
@@ -99,14 +178,60 @@ class ControlCalls(Protocol):
         """``POST /emulator/faults``."""
 
 
-class _OpenSessionBody(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+class _Body(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    """Base of the control bodies: camelCase, and a field the route does not take is refused."""
+
+
+class _AccountBody(_Body, frozen=True):
+    username: str
+    password: str
     agent_id: str | int
     site: str | None = None
 
 
-class _StartEngagementBody(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    session_id: str
+class _AccountAnswer(msgspec.Struct, frozen=True, rename="camel"):
+    """An account as the control surface answers it: without its password."""
+
+    username: str
+    agent_id: str
+    site: str | None
+
+
+class _OpenSessionBody(_Body, frozen=True):
+    agent_id: str | int
+    site: str | None = None
+
+
+class _PoolBody(_Body, frozen=True):
+    pool: str | None = None
+
+
+class _PoolAnswer(msgspec.Struct, frozen=True):
+    pool: str
+
+
+class _EngagementBody(_Body, frozen=True):
+    session_id: str | None = None
     engagement_id: int | None = None
+    site: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    question: str | None = None
+
+
+class _SayBody(_Body, frozen=True):
+    body: str
+
+
+class _TypingBody(_Body, frozen=True):
+    sneak_preview: str
+
+
+def _register_agent(emulator: ControlCalls, body: bytes) -> Reply:
+    request = _decode(body, _AccountBody, "agents")
+    account = emulator.register_agent(request.username, request.password, request.agent_id, site=request.site)
+    return Reply(body=_AccountAnswer(account.username, account.agent_id, account.site))
 
 
 def _open_session(emulator: ControlCalls, body: bytes) -> Reply:
@@ -118,11 +243,35 @@ def _get_session(emulator: ControlCalls, body: bytes, session_id: str) -> Reply:
     return Reply(body=emulator.session(session_id))
 
 
+def _move_pool(emulator: ControlCalls, body: bytes, session_id: str) -> Reply:
+    request = _decode(body, _PoolBody, "sessions/{id}/pool")
+    return Reply(body=_PoolAnswer(emulator.move_pool(session_id, request.pool)))
+
+
+def _take_over(emulator: ControlCalls, body: bytes, session_id: str) -> Reply:
+    _decode(body, _Body, "sessions/{id}/takeover")
+    return Reply(body=emulator.take_over(session_id))
+
+
 def _start_engagement(emulator: ControlCalls, body: bytes) -> Reply:
-    request = _decode(body, _StartEngagementBody, "engagements")
-    return Reply(
-        body=EngagementCreated(emulator.start_engagement(request.session_id, engagement_id=request.engagement_id))
-    )
+    request = _decode(body, _EngagementBody, "engagements")
+    user: dict[str, Any] = {
+        "first_name": request.first_name,
+        "last_name": request.last_name,
+        "email": request.email,
+        "question": request.question,
+    }
+    if request.session_id is None:
+        number = emulator.queue_engagement(site=request.site, engagement_id=request.engagement_id, **user)
+    elif request.site is not None:
+        raise EmulatorError(400, "INVALID_FIELD", "site: an engagement with a sessionId is on that session's site")
+    else:
+        number = emulator.start_engagement(request.session_id, engagement_id=request.engagement_id, **user)
+    return Reply(body=EngagementCreated(number))
+
+
+def _get_engagement(emulator: ControlCalls, body: bytes, engagement_id: str) -> Reply:
+    return Reply(body=emulator.engagement(int(engagement_id)))
 
 
 def _conclude_engagement(emulator: ControlCalls, body: bytes, engagement_id: str) -> Reply:
@@ -133,6 +282,24 @@ def _conclude_engagement(emulator: ControlCalls, body: bytes, engagement_id: str
 
 def _messages(emulator: ControlCalls, body: bytes, engagement_id: str) -> Reply:
     return Reply(body=emulator.messages(int(engagement_id)))
+
+
+def _end_user_says(emulator: ControlCalls, body: bytes, engagement_id: str) -> Reply:
+    request = _decode(body, _SayBody, "engagements/{id}/end-user/messages")
+    emulator.end_user_says(int(engagement_id), request.body)
+    return Reply(body=EngagementCreated(int(engagement_id)))
+
+
+def _end_user_types(emulator: ControlCalls, body: bytes, engagement_id: str) -> Reply:
+    request = _decode(body, _TypingBody, "engagements/{id}/end-user/typing")
+    emulator.end_user_types(int(engagement_id), request.sneak_preview)
+    return Reply(body=EngagementCreated(int(engagement_id)))
+
+
+def _end_user_leaves(emulator: ControlCalls, body: bytes, engagement_id: str) -> Reply:
+    _decode(body, _Body, "engagements/{id}/end-user/leave")
+    emulator.end_user_leaves(int(engagement_id))
+    return Reply(body=EngagementCreated(int(engagement_id)))
 
 
 #: The body of ``POST /emulator/faults``: FaultPlan's fields, each of them optional.
@@ -159,12 +326,20 @@ def _set_faults(emulator: ControlCalls, body: bytes) -> Reply:
 
 
 _ID = "([0-9]{1,19})"
+_SESSION = "([^/]+)"
 _ROUTES: tuple[tuple[re.Pattern[str], str, Callable[..., Reply]], ...] = (
+    (re.compile(r"/emulator/agents"), "POST", _register_agent),
     (re.compile(r"/emulator/sessions"), "POST", _open_session),
-    (re.compile(r"/emulator/sessions/([^/]+)"), "GET", _get_session),
+    (re.compile(rf"/emulator/sessions/{_SESSION}"), "GET", _get_session),
+    (re.compile(rf"/emulator/sessions/{_SESSION}/pool"), "POST", _move_pool),
+    (re.compile(rf"/emulator/sessions/{_SESSION}/takeover"), "POST", _take_over),
     (re.compile(r"/emulator/engagements"), "POST", _start_engagement),
+    (re.compile(rf"/emulator/engagements/{_ID}"), "GET", _get_engagement),
     (re.compile(rf"/emulator/engagements/{_ID}/conclude"), "POST", _conclude_engagement),
     (re.compile(rf"/emulator/engagements/{_ID}/messages"), "GET", _messages),
+    (re.compile(rf"/emulator/engagements/{_ID}/end-user/messages"), "POST", _end_user_says),
+    (re.compile(rf"/emulator/engagements/{_ID}/end-user/typing"), "POST", _end_user_types),
+    (re.compile(rf"/emulator/engagements/{_ID}/end-user/leave"), "POST", _end_user_leaves),
     (re.compile(r"/emulator/faults"), "GET", _get_faults),
     (re.compile(r"/emulator/faults"), "POST", _set_faults),
 )
@@ -196,7 +371,17 @@ def handle_control(emulator: ControlCalls, event: HTTPRequestReceived) -> Reply:
 
 
 _DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {
-    kind: msgspec.json.Decoder(kind) for kind in (_OpenSessionBody, _StartEngagementBody, _FaultsBody)
+    kind: msgspec.json.Decoder(kind)
+    for kind in (
+        _Body,
+        _AccountBody,
+        _OpenSessionBody,
+        _PoolBody,
+        _EngagementBody,
+        _SayBody,
+        _TypingBody,
+        _FaultsBody,
+    )
 }
 
 

@@ -31,6 +31,31 @@ DEFAULT_MAX_MESSAGES = 1_000_000
 #: body the server loop accepts (`Limits.max_body_bytes`, 1 MiB) fill it.
 DEFAULT_MAX_STORED_BYTES = 256 * 1024 * 1024
 
+#: Accounts registered for the site calls; re-registering a username replaces its account.
+DEFAULT_MAX_ACCOUNTS = 10_000
+#: Bearer tokens agentTokens has issued and that are still honoured; past it the oldest lapses.
+DEFAULT_MAX_TOKENS = 10_000
+
+#: The account every emulator starts with, so the site calls work out of the box
+#: (``chatproto emulator`` prints it).  Its agent id is the reference's.
+DEFAULT_USERNAME = "bot"
+#: A well-known test credential, printed at start: the emulator guards nothing.
+DEFAULT_PASSWORD = "emulator"
+DEFAULT_AGENT_ID = "12"
+#: The queue every engagement waits in (the emulator has one).
+DEFAULT_QUEUE_ID = 1
+
+# getMessages.
+#: How long a poll is held when nothing is queued for its session: the documented 30 s.
+DEFAULT_POLL_HOLD_MS = 30_000
+#: The most messages one poll answer carries; the rest wait for the next poll.
+DEFAULT_MAX_MESSAGES_PER_POLL = 100
+#: Messages waiting for a session's next poll; past it the oldest is dropped (a session that never
+#: polls must not hold the emulator's memory).
+DEFAULT_MAX_PENDING_MESSAGES = 1_000
+#: Messages already delivered that a session keeps, for the transcript replay fault.
+DEFAULT_REPLAY_HISTORY = 100
+
 #: How late an injected delay answers, in milliseconds.
 DEFAULT_FAULT_DELAY_MS = 100
 
