@@ -10,8 +10,9 @@ The requests go, pipelined, to a `cp.ServerConnection` whose events the
 emulator answers, as ``transports.emulator`` does.  The emulator must always
 answer, with a 2xx or 4xx (5xx only for an injected fault or a capacity it
 was given), never raise, and never hand back a reply `send_response` cannot
-send; malformed HTTP gets `send_error_for`'s 4xx.  Afterwards it must keep
-serving: a new connection still gets its known session back.
+send; malformed HTTP gets `send_error_for`'s 4xx.  A held poll is answered
+at once, as if its hold had expired.  Afterwards it must keep serving: a new
+connection can open a session and read it back.
 """
 
 from __future__ import annotations
@@ -33,12 +34,21 @@ MAX_MESSAGES = 6
 OPERATION_NAMES = tuple(cp.OPERATIONS)
 METHODS = ("POST", "POST", "POST", "GET", "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "CONNECT", "TRACE")
 CONTROL_PATHS = (
+    "/emulator/agents",
     "/emulator/sessions",
     f"/emulator/sessions/{SESSION_ID}",
+    f"/emulator/sessions/{SESSION_ID}/pool",
+    f"/emulator/sessions/{SESSION_ID}/takeover",
     "/emulator/engagements",
+    f"/emulator/engagements/{ENGAGEMENT}",
     f"/emulator/engagements/{ENGAGEMENT}/conclude",
     f"/emulator/engagements/{ENGAGEMENT}/messages",
+    f"/emulator/engagements/{ENGAGEMENT}/end-user/messages",
+    f"/emulator/engagements/{ENGAGEMENT}/end-user/typing",
+    f"/emulator/engagements/{ENGAGEMENT}/end-user/leave",
     "/emulator/faults",
+    "/services/rest/crossChannelServices/latest/serviceSettings/1",
+    "/services/rest/crossChannelServices/latest/agentTokens",
 )
 
 
@@ -127,6 +137,8 @@ def serve(emulator: Emulator, stream: bytes, limits: cp.Limits) -> list[bytes]:
                 if event is cp.NEED_DATA or isinstance(event, cp.ConnectionClosed):
                     break
                 reply = emulator.handle(event, now_ms=NOW_MS)
+                if reply.hold is not None:  # answered as if its hold expired
+                    reply = emulator.answer_poll(reply.hold.poll_id, now_ms=NOW_MS)
                 _check_reply(emulator, reply)
                 if reply.drop:
                     return sent
@@ -151,13 +163,23 @@ def test_one_input(data: bytes) -> None:
     emulator = new_emulator()
     serve(emulator, stream, limits)
 
-    # Still serving: a new connection gets the known session back.
-    canary = f"GET /emulator/sessions/{SESSION_ID} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
-    answers = serve(emulator, canary, cp.Limits())
+    # Still serving: a new connection can open a session (in room a logoff or a takeover may
+    # have made) and read it back.
+    opened = serve(emulator, _control_request("POST", "/emulator/sessions", b'{"agentId": "77"}'), cp.Limits())
+    assert len(opened) == 1, opened
+    if opened[0].startswith(b"HTTP/1.1 503 "):
+        return  # the fuzzed requests filled the capacity it was given
+    assert opened[0].startswith(b"HTTP/1.1 200 "), opened
+    session_id = msgspec.json.decode(opened[0].partition(b"\r\n\r\n")[2])["sessionId"]
+    answers = serve(emulator, _control_request("GET", f"/emulator/sessions/{session_id}", b""), cp.Limits())
     assert len(answers) == 1, answers
     assert answers[0].startswith(b"HTTP/1.1 200 "), answers
     info = msgspec.json.decode(answers[0].partition(b"\r\n\r\n")[2])
-    assert info["sessionId"] == SESSION_ID, info
+    assert info["sessionId"] == session_id, info
+
+
+def _control_request(method: str, path: str, body: bytes) -> bytes:
+    return f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
 
 
 if __name__ == "__main__":

@@ -40,17 +40,21 @@ import msgspec
 
 import chatproto as cp
 from chatproto.emulator import (
+    DEFAULT_ACCOUNT,
     DEFAULT_BACKEND,
     DEFAULT_HOST,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_STORED_BYTES,
+    DEFAULT_POLL_HOLD_MS,
     DEFAULT_POOL,
     DEFAULT_PORT,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_SITE,
     DEFAULT_SITES,
     DEFAULT_WRITE_TIMEOUT,
+    MAX_POLL_HOLD_MS,
     NO_FAULTS,
+    SERVICE_SETTINGS_PATH,
     FaultPlan,
 )
 
@@ -70,6 +74,9 @@ TRIO_INSTALL = "pip install 'chatproto[trio]'"
 
 _DEMO_AGENT_ID = "12"
 _DEMO_TIMEOUT = 10.0
+#: The demo's polls wait a second at most (a real server holds them 30 s).
+_DEMO_POLL_HOLD_MS = 1000
+_DEMO_END_USER_TEXT = "Thanks, that helps!"
 #: The demo's transports: (label, module, how its client is run).
 _TRANSPORTS = (
     ("sync", "transports.sync", "blocking"),
@@ -149,6 +156,16 @@ def _positive_int(text: str) -> int:
         number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"a whole number above 0, not {text!r}")
+    return number
+
+
+def _poll_hold_ms(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= MAX_POLL_HOLD_MS:
+        raise argparse.ArgumentTypeError(f"milliseconds from 0 to {MAX_POLL_HOLD_MS}, not {text!r}")
     return number
 
 
@@ -235,6 +252,19 @@ def _parser() -> argparse.ArgumentParser:
         help="bytes of messages and sessions held (default: %(default)s)",
     )
     emulator.add_argument(
+        "--poll-hold-ms",
+        type=_poll_hold_ms,
+        default=DEFAULT_POLL_HOLD_MS,
+        metavar="MS",
+        help="how long a getMessages poll waits for something to deliver (default: %(default)s)",
+    )
+    emulator.add_argument(
+        "--strict",
+        action="store_true",
+        help="also refuse what a careless bot does: sequence numbers that do not increase, a post to an "
+        "engagement never offered to the session, a second poll while one is held",
+    )
+    emulator.add_argument(
         "--quiet", action="store_true", help="log nothing, rather than one line per request to stderr"
     )
     faults = emulator.add_argument_group(
@@ -270,6 +300,27 @@ def _parser() -> argparse.ArgumentParser:
         default=NO_FAULTS.pool_change,
         metavar="RATE",
         help="move the session to another pool",
+    )
+    faults.add_argument(
+        "--fault-drop-poll",
+        type=float,
+        default=NO_FAULTS.drop_poll,
+        metavar="RATE",
+        help="a poll answer with messages is lost: they count as delivered, the connection closes",
+    )
+    faults.add_argument(
+        "--fault-replay",
+        type=float,
+        default=NO_FAULTS.replay,
+        metavar="RATE",
+        help="a poll answer repeats the messages already delivered",
+    )
+    faults.add_argument(
+        "--fault-takeover",
+        type=float,
+        default=NO_FAULTS.takeover,
+        metavar="RATE",
+        help="another logon takes the session over at a poll (403)",
     )
     emulator.set_defaults(command=_emulator, name="emulator", parser=emulator)
 
@@ -376,7 +427,7 @@ def _emulator(args: argparse.Namespace) -> int:
 
     from chatproto.emulator import Emulator
 
-    from .emulator import EmulatorServer, new_session_id
+    from .emulator import EmulatorServer, new_session_id, new_token
 
     plan = FaultPlan(
         seed=args.fault_seed,
@@ -386,12 +437,18 @@ def _emulator(args: argparse.Namespace) -> int:
         close_after_record=args.fault_close_after_record,
         server_error=args.fault_server_error,
         pool_change=args.fault_pool_change,
+        drop_poll=args.fault_drop_poll,
+        replay=args.fault_replay,
+        takeover=args.fault_takeover,
     )
     emulator = Emulator(
         sites=tuple(args.sites or DEFAULT_SITES),
         pool=args.pool,
         session_id_factory=new_session_id,
+        token_factory=new_token,
         faults=plan,
+        strict=args.strict,
+        poll_hold_ms=args.poll_hold_ms,
         max_stored_bytes=args.max_stored_bytes,
     )
     server = EmulatorServer(
@@ -415,6 +472,9 @@ def _emulator(args: argparse.Namespace) -> int:
                 except OSError as exc:
                     failures.append(exc)
                     return
+                if not args.quiet:
+                    # Before the URL: whoever reads that line has seen the account to log on with.
+                    print(_account_line(url), file=sys.stderr, flush=True)
                 print(url, flush=True)
                 async for _ in signals:
                     tasks.cancel_scope.cancel()
@@ -436,14 +496,25 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _account_line(url: str) -> str:
+    account = DEFAULT_ACCOUNT
+    return (
+        f"chatproto emulator: log on as {account.username!r}, password {account.password!r} (agent id "
+        f"{account.agent_id}) at {url}{SERVICE_SETTINGS_PATH}; register more with POST /emulator/agents"
+    )
+
+
 # -- chatproto demo ------------------------------------------------------------------------------
 
 
 def _demo(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from .emulator import BackgroundEmulator
+    from chatproto.emulator import Emulator
+
+    from .emulator import BackgroundEmulator, new_session_id, new_token
 
     out = out or sys.stdout
-    with BackgroundEmulator(port=0) as server:
+    emulator = Emulator(session_id_factory=new_session_id, token_factory=new_token, poll_hold_ms=_DEMO_POLL_HOLD_MS)
+    with BackgroundEmulator(emulator, port=0) as server:
         return _Demo(server, out).run()
 
 
@@ -511,6 +582,8 @@ class _Demo:
             self.fail("  FAILED: the recorded messages are not the ones posted, once each, in order")
         self.say()
 
+        self.poll(session, engagement_id)
+
         server.conclude_engagement(engagement_id)
         self.say(f"engagement {engagement_id} concluded; posting into it again:")
         try:
@@ -537,6 +610,28 @@ class _Demo:
             return 1
         self.say(f"demo passed: {len(sent)} transports posted, each message recorded exactly once.")
         return 0
+
+    def poll(self, session: cp.AgentSession, engagement_id: int) -> None:
+        """The end user answers, and one getMessages poll of the sync client delivers it."""
+        from .sync import AgentClient
+
+        self.server.end_user_says(engagement_id, _DEMO_END_USER_TEXT)
+        self.say("the end user answers; one getMessages poll (sync) delivers it:")
+        try:
+            with AgentClient(self.server.url, session=session, timeout=_DEMO_TIMEOUT) as client:
+                response = client.send(cp.GetMessagesRequest())
+        except (cp.ApiError, TransportError, cp.ProtocolError) as exc:
+            self.fail(f"  FAILED: {type(exc).__name__}: {exc}")
+            return
+        assert isinstance(response, cp.GetMessagesResponse)  # what a GetMessagesRequest is answered with
+        bodies = []
+        for message in response.get_response_types or ():
+            for name, fields in message.items():
+                bodies.append(fields.get("body"))
+                self.say(f"  {name} sequenceNumber {fields.get('sequenceNumber')}: {fields.get('body')!r}")
+        if bodies != [_DEMO_END_USER_TEXT]:
+            self.fail("  FAILED: expected the end user's message, once")
+        self.say()
 
     def fail(self, line: str) -> None:
         self.failures.append(line)

@@ -79,9 +79,14 @@ from chatproto.emulator import (
     DEFAULT_PORT,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_WRITE_TIMEOUT,
+    AgentAccount,
     Emulator,
+    EngagementState,
     FaultPlan,
+    Hold,
+    Reply,
     SessionInfo,
+    SessionState,
     busy_answer,
     request_line,
 )
@@ -95,6 +100,7 @@ __all__ = [
     "BackgroundEmulator",
     "EmulatorServer",
     "new_session_id",
+    "new_token",
 ]
 
 _T = TypeVar("_T")
@@ -142,6 +148,11 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def new_session_id() -> str:
     """A fresh, unguessable agent session id (128 random bits), shaped like Oracle's."""
     return "node0" + secrets.token_hex(16)
+
+
+def new_token() -> str:
+    """A fresh, unguessable bearer token for agentTokens (256 random bits, URL-safe text)."""
+    return secrets.token_urlsafe(32)
 
 
 def _epoch_ms() -> int:
@@ -226,7 +237,9 @@ class EmulatorServer:
         for name, seconds in (("request_timeout", request_timeout), ("write_timeout", write_timeout)):
             if type(seconds) not in (int, float) or not seconds > 0:
                 raise cp.LocalProtocolError(f"{name} must be a positive number of seconds, got {seconds!r}")
-        self.emulator = emulator if emulator is not None else Emulator(session_id_factory=new_session_id)
+        if emulator is None:
+            emulator = Emulator(session_id_factory=new_session_id, token_factory=new_token)
+        self.emulator = emulator
         self.host = host
         self.port = port
         self.request_timeout = request_timeout
@@ -243,6 +256,8 @@ class EmulatorServer:
         self._pending: dict[anyio.CancelScope, None] = {}
         self._refusing = 0
         self._refusal_done: anyio.Event | None = None
+        # The held polls, by poll id: cancelling the scope ends the wait.
+        self._held: dict[int, anyio.CancelScope] = {}
 
     @property
     def connections(self) -> int:
@@ -256,6 +271,9 @@ class EmulatorServer:
             address = listener.extra(SocketAttribute.local_address)
             host, port = address[0], address[1]
             self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+            # serviceSettings names this address, and held polls wake through this loop.
+            self.emulator.set_address(host, int(port))
+            self.emulator.set_wake_listener(self._wake)
             requested = self._requested_connections
             if requested is not None and self.max_connections < requested:
                 self._note(
@@ -398,6 +416,12 @@ class EmulatorServer:
                 if event is None:
                     return  # the client closed, or it was too slow, or its place was given away
             reply = emulator.handle(event, now_ms=_epoch_ms())
+            if reply.hold is not None:
+                held = await self._hold(stream, conn, reply.hold)
+                if held is None:
+                    self._access(stream, event, None, None)
+                    return  # the client hung up: the poll was released
+                reply = held
             if reply.delay_ms:
                 await anyio.sleep(reply.delay_ms / 1000)
             if reply.drop:
@@ -411,6 +435,37 @@ class EmulatorServer:
                 return
             event = None
             answered += 1
+
+    async def _hold(self, stream: anyio.abc.SocketStream, conn: cp.ServerConnection, hold: Hold) -> Reply | None:
+        """Hold a poll until the emulator wakes it or its hold expires, then its answer; None if the
+        client hung up meanwhile (the poll is released at once).
+
+        One task and one cancel scope per held poll: the wait is a read, so a client
+        that closes ends it at once, and a wake or the deadline cancels it.  What the
+        client sends meanwhile (a pipelined request) is buffered for after the answer.
+        """
+        poll_id = hold.poll_id
+        scope = anyio.CancelScope(deadline=anyio.current_time() + hold.timeout_ms / 1000)
+        self._held[poll_id] = scope
+        answered = False
+        try:
+            with scope:
+                while True:
+                    conn.receive_data(await stream.receive(_READ_SIZE))
+            answered = True
+            return self.emulator.answer_poll(poll_id, now_ms=_epoch_ms())
+        except (anyio.EndOfStream, OSError, anyio.BrokenResourceError, cp.RemoteProtocolError):
+            return None  # gone, or sent more than may be buffered: either way it gets no answer
+        finally:
+            del self._held[poll_id]
+            if not answered:
+                self.emulator.release_poll(poll_id)
+
+    def _wake(self, poll_id: int) -> None:
+        """The emulator's wake listener: the held poll ``poll_id`` can be answered now."""
+        scope = self._held.get(poll_id)
+        if scope is not None:
+            scope.cancel()
 
     async def _send(self, stream: anyio.abc.SocketStream, data: bytes) -> bool:
         """Write ``data``; False if the client did not take it within ``write_timeout``."""
@@ -544,27 +599,105 @@ class BackgroundEmulator:
         assert self._portal is not None, "the server is not running"
         return self._portal.call(function, *args)
 
+    # Each control call of `Emulator`, run on the server's loop; those that take the time get the clock's.
+
+    def register_agent(
+        self, username: str, password: str, agent_id: str | int, *, site: str | None = None
+    ) -> AgentAccount:
+        """`Emulator.register_agent`, on the server's loop."""
+        return self.call(lambda: self.emulator.register_agent(username, password, agent_id, site=site))
+
     def open_session(
         self, agent_id: str | int, *, site: str | None = None, session_id: str | None = None
     ) -> SessionInfo:
         """`Emulator.open_session`, on the server's loop."""
         return self.call(lambda: self.emulator.open_session(agent_id, site=site, session_id=session_id))
 
-    def session(self, session_id: str) -> SessionInfo:
+    def session(self, session_id: str) -> SessionState:
         """`Emulator.session`, on the server's loop."""
         return self.call(self.emulator.session, session_id)
 
-    def start_engagement(self, session_id: str, *, engagement_id: int | None = None) -> int:
+    def move_pool(self, session_id: str, pool: str | None = None) -> str:
+        """`Emulator.move_pool`, on the server's loop."""
+        return self.call(lambda: self.emulator.move_pool(session_id, pool, now_ms=_epoch_ms()))
+
+    def take_over(self, session_id: str) -> SessionInfo:
+        """`Emulator.take_over`, on the server's loop."""
+        return self.call(lambda: self.emulator.take_over(session_id, now_ms=_epoch_ms()))
+
+    def start_engagement(
+        self,
+        session_id: str,
+        *,
+        engagement_id: int | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        email: str | None = None,
+        question: str | None = None,
+    ) -> int:
         """`Emulator.start_engagement`, on the server's loop."""
-        return self.call(lambda: self.emulator.start_engagement(session_id, engagement_id=engagement_id))
+        return self.call(
+            lambda: self.emulator.start_engagement(
+                session_id,
+                engagement_id=engagement_id,
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                question=question,
+            )
+        )
+
+    def queue_engagement(
+        self,
+        *,
+        site: str | None = None,
+        engagement_id: int | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        email: str | None = None,
+        question: str | None = None,
+    ) -> int:
+        """`Emulator.queue_engagement`, on the server's loop."""
+        return self.call(
+            lambda: self.emulator.queue_engagement(
+                site=site,
+                engagement_id=engagement_id,
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                question=question,
+                now_ms=_epoch_ms(),
+            )
+        )
+
+    def engagement(self, engagement_id: int) -> EngagementState:
+        """`Emulator.engagement`, on the server's loop."""
+        return self.call(self.emulator.engagement, engagement_id)
 
     def conclude_engagement(self, engagement_id: int) -> None:
         """`Emulator.conclude_engagement`, on the server's loop."""
-        self.call(self.emulator.conclude_engagement, engagement_id)
+        self.call(lambda: self.emulator.conclude_engagement(engagement_id, now_ms=_epoch_ms()))
 
     def messages(self, engagement_id: int) -> list[cp.PostMessageRequest]:
         """`Emulator.messages`, on the server's loop."""
         return self.call(self.emulator.messages, engagement_id)
+
+    def end_user_says(self, engagement_id: int, body: str) -> None:
+        """`Emulator.end_user_says`, on the server's loop."""
+        self.call(lambda: self.emulator.end_user_says(engagement_id, body, now_ms=_epoch_ms()))
+
+    def end_user_types(self, engagement_id: int, sneak_preview: str) -> None:
+        """`Emulator.end_user_types`, on the server's loop."""
+        self.call(lambda: self.emulator.end_user_types(engagement_id, sneak_preview, now_ms=_epoch_ms()))
+
+    def end_user_leaves(self, engagement_id: int) -> None:
+        """`Emulator.end_user_leaves`, on the server's loop."""
+        self.call(lambda: self.emulator.end_user_leaves(engagement_id, now_ms=_epoch_ms()))
+
+    @property
+    def faults(self) -> FaultPlan:
+        """`Emulator.faults`, read on the server's loop."""
+        return self.call(lambda: self.emulator.faults)
 
     def set_faults(self, faults: FaultPlan | None) -> None:
         """`Emulator.set_faults`, on the server's loop."""

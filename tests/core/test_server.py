@@ -177,8 +177,16 @@ def test_the_wrong_method_is_405(method: bytes, target: bytes, name: str, allowe
 )
 def test_a_body_that_is_not_json_by_content_type_is_400(content_type: bytes | None) -> None:
     event = first_event(request_bytes(VALID, content_type=content_type))
+    # The identity comes along, so a server can refuse an unknown session before the body.
     assert event == cp.InvalidRequest(
-        400, "BAD_REQUEST", "Content-Type must be application/json; charset=utf-8", POST_MESSAGE, SITE
+        400,
+        "BAD_REQUEST",
+        "Content-Type must be application/json; charset=utf-8",
+        POST_MESSAGE,
+        SITE,
+        POOL,
+        AGENT_ID,
+        SESSION_ID,
     )
 
 

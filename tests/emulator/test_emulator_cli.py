@@ -204,7 +204,12 @@ def test_emulator_logs_a_line_per_request_without_secrets() -> None:
         out, err = process.communicate(timeout=NETWORK_TIMEOUT)
     assert process.returncode == 0, err
     assert out == ""
-    lines = err.splitlines()
+    account, *lines = err.splitlines()
+    # First the account to log on with, where the site calls are, then one line per request.
+    assert account == (
+        f"chatproto emulator: log on as 'bot', password 'emulator' (agent id 12) at "
+        f"{url}/services/rest/crossChannelServices/latest/serviceSettings/1; register more with POST /emulator/agents"
+    )
     parsed = [ACCESS_LINE.fullmatch(line) for line in lines]
     assert all(parsed), lines
     shown = [(match[1], match[2]) for match in parsed if match is not None]
@@ -295,6 +300,9 @@ def test_emulator_with_faults_in_process(monkeypatch: pytest.MonkeyPatch) -> Non
         "closeAfterRecord": 0.0,
         "serverError": 1.0,
         "poolChange": 0.0,
+        "dropPoll": 0.0,
+        "replay": 0.0,
+        "takeover": 0.0,
     }
 
 

@@ -58,6 +58,9 @@ def test_faults_post_answers_the_whole_plan_in_force() -> None:
         "closeAfterRecord": 0.0,
         "serverError": 0.0,
         "poolChange": 0.5,
+        "dropPoll": 0.0,
+        "replay": 0.0,
+        "takeover": 0.0,
     }
 
 

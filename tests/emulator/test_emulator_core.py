@@ -314,12 +314,14 @@ def test_unknown_site_outranks_an_invalid_body() -> None:
     assert error_of(reply) == (404, "NOT_FOUND", "unknown site 'elsewhere'")
 
 
-def test_an_operation_the_emulator_does_not_serve_is_404() -> None:
-    # The emulator serves postMessage; other operations of the table are
-    # answered 404 rather than with a pretended success.
+def test_an_operation_without_its_session_headers_is_403_before_its_body() -> None:
+    # Every operation of the table is served now; the session is checked first, even for a body
+    # that would not validate.
     target = f"/engagement/api/agent/{SITE}/v1/logoff?pool={POOL}"
-    _, data = answer(reference_emulator(), request_bytes(b'{"forceLogoff": true}', target=target))
-    assert data == error_bytes(404, "Not Found", "NOT_FOUND", "the emulator does not serve logoff")
+    _, data = answer(reference_emulator(), request_bytes(b'{"forceLogoff": "no"}', target=target, agent_id="13"))
+    assert data == error_bytes(403, "Forbidden", "ACCESS_DENIED", "X-AID: this agent does not own the session")
+    _, data = answer(reference_emulator(), request_bytes(b'{"forceLogoff": "no"}', target=target))
+    assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n")
 
 
 def test_full_emulator_refuses_more_messages() -> None:
@@ -347,6 +349,8 @@ def test_stored_bytes_bound_what_the_emulator_holds() -> None:
     session_size = len(msgspec.json.encode(SessionInfo(SITE, REFERENCE_AGENT_ID, REFERENCE_SESSION_ID, POOL)))
     big, small = post_body(body="x" * 1000), post_body(body="y")
     big_size, small_size = len(_recorded_json(big)), len(_recorded_json(small))
+    account_size = Emulator().stored_bytes  # the default account is held too
+    session_size += account_size
     emulator = reference_emulator(max_stored_bytes=session_size + 2 * big_size + small_size)
     assert emulator.stored_bytes == session_size
     for _ in range(2):
@@ -371,7 +375,8 @@ def test_stored_bytes_bound_what_the_emulator_holds() -> None:
 def test_stored_bytes_count_sessions() -> None:
     first = Emulator().open_session("12")
     size = len(msgspec.json.encode(first))
-    emulator = Emulator(max_stored_bytes=2 * size)
+    emulator = Emulator(max_stored_bytes=2 * size, accounts=())
+    assert emulator.stored_bytes == 0
     emulator.open_session("12")
     emulator.open_session("12")
     with pytest.raises(EmulatorError) as raised:
@@ -389,7 +394,7 @@ def test_stored_bytes_count_sessions() -> None:
 
 
 def test_stored_bytes_follow_a_session_that_moves_pool() -> None:
-    emulator = Emulator(pool="297:9", faults=FaultPlan(pool_change=1.0))
+    emulator = Emulator(pool="297:9", faults=FaultPlan(pool_change=1.0), accounts=())
     session = emulator.open_session("12")
     held = emulator.stored_bytes
     assert held == len(msgspec.json.encode(session))
@@ -400,7 +405,8 @@ def test_stored_bytes_follow_a_session_that_moves_pool() -> None:
     assert error_of(reply)[:2] == (403, "ACCESS_DENIED")
     moved = emulator.session(session.session_id)
     assert moved.pool == "297:10"
-    assert emulator.stored_bytes == held + 1 == len(msgspec.json.encode(moved))
+    info = SessionInfo(moved.site, moved.agent_id, moved.session_id, moved.pool)
+    assert emulator.stored_bytes == held + 1 == len(msgspec.json.encode(info))
 
 
 # -- The control calls ---------------------------------------------------------------------------
@@ -705,7 +711,11 @@ def test_control_surface_round_trip() -> None:
     )
     assert error_of(reply)[:2] == (409, "CONFLICT")
     _, data = control(emulator, "GET", "/emulator/sessions/node0emulator00000001")
-    assert data.endswith(b'"sessionId":"node0emulator00000001","pool":"297:1"}')
+    assert data.endswith(
+        b'"sessionId":"node0emulator00000001","pool":"297:1","status":"NONE","subTypeId":null,'
+        b'"assignmentRequested":false,"maxSessions":0,"offersLeft":0,"engagements":[1],"polling":false,'
+        b'"pendingMessages":1,"pendingPool":null}'
+    )
 
 
 def test_control_surface_options() -> None:
@@ -725,7 +735,7 @@ def test_control_surface_faults() -> None:
         200,
         "OK",
         b'{"seed":0,"delay":0.0,"delayMs":100,"closeBeforeRecord":0.0,"closeAfterRecord":0.0,"serverError":0.0,'
-        b'"poolChange":0.0}',
+        b'"poolChange":0.0,"dropPoll":0.0,"replay":0.0,"takeover":0.0}',
     )
     reply, _ = control(emulator, "POST", "/emulator/faults", b'{"seed": 4, "serverError": 1, "delayMs": 0}')
     assert reply.body == FaultPlan(seed=4, server_error=1.0, delay_ms=0)
@@ -744,7 +754,7 @@ def test_control_surface_faults() -> None:
         ("POST", "/emulator/sessions", b'{"agentId": "1 2"}', 400, "INVALID_FIELD", "agentId may not contain"),
         ("POST", "/emulator/sessions", b'{"agentId": [[[[[]]]]]}', 400, "BAD_REQUEST", "max_json_depth exceeded"),
         ("POST", "/emulator/sessions", b"{", 400, "INVALID_FIELD", "invalid /emulator/sessions body"),
-        ("POST", "/emulator/engagements", b"{}", 400, "INVALID_FIELD", "missing required field `sessionId`"),
+        ("POST", "/emulator/engagements", b'{"sessionId": 7}', 400, "INVALID_FIELD", "`$.sessionId`"),
         ("POST", "/emulator/engagements", b'{"sessionId": "x"}', 400, "INVALID_FIELD", "sessionId: no agent session"),
         ("POST", "/emulator/engagements/99/conclude", b"", 404, "NOT_FOUND", "no engagement 99"),
         ("GET", "/emulator/engagements/99/messages", b"", 404, "NOT_FOUND", "no engagement 99"),

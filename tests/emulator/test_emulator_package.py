@@ -18,6 +18,7 @@ import pytest
 import chatproto as cp
 import chatproto.emulator as emulator_package
 from chatproto.emulator import (
+    DEFAULT_ACCOUNT,
     DEFAULT_BACKEND,
     DEFAULT_FAULT_DELAY_MS,
     DEFAULT_HOST,
@@ -27,6 +28,7 @@ from chatproto.emulator import (
     DEFAULT_MAX_MESSAGES,
     DEFAULT_MAX_SESSIONS,
     DEFAULT_MAX_STORED_BYTES,
+    DEFAULT_POLL_HOLD_MS,
     DEFAULT_POOL,
     DEFAULT_PORT,
     DEFAULT_REQUEST_TIMEOUT,
@@ -43,7 +45,7 @@ from transports import emulator as server_loop
 CORE = Path(cp.__file__).resolve().parent
 PACKAGE = Path(emulator_package.__file__).resolve().parent
 #: The package's modules, each allowed to import only those before it.
-LAYERS = ("_defaults", "_types", "_serving", "_faults", "_control", "_state")
+LAYERS = ("_defaults", "_types", "_serving", "_faults", "_messages", "_store", "_site", "_agent", "_control", "_state")
 #: What ``chatproto.emulator`` exported before it became a package; it still does.
 EXPORTED_BEFORE = (
     "DEFAULT_POOL",
@@ -209,7 +211,11 @@ def test_the_emulator_takes_its_defaults_from_the_core() -> None:
         "sites": DEFAULT_SITES,
         "pool": DEFAULT_POOL,
         "session_id_factory": None,
+        "token_factory": None,
         "faults": NO_FAULTS,
+        "accounts": (DEFAULT_ACCOUNT,),
+        "strict": False,
+        "poll_hold_ms": DEFAULT_POLL_HOLD_MS,
         "max_sessions": DEFAULT_MAX_SESSIONS,
         "max_engagements": DEFAULT_MAX_ENGAGEMENTS,
         "max_messages": DEFAULT_MAX_MESSAGES,
@@ -263,6 +269,8 @@ def test_the_cli_defaults_are_the_cores() -> None:
     assert args.max_connections is None  # and then the server loop's own default
     assert args.max_stored_bytes == DEFAULT_MAX_STORED_BYTES
     assert args.quiet is False  # the command logs a line per request, as python -m http.server does
+    assert args.strict is False
+    assert args.poll_hold_ms == DEFAULT_POLL_HOLD_MS
     assert args.backend == DEFAULT_BACKEND
     # One option per field of the fault plan, each defaulting to no fault.
     for field in msgspec.structs.fields(FaultPlan):
@@ -281,6 +289,7 @@ def test_the_cli_help_shows_the_cores_defaults(capsys: pytest.CaptureFixture[str
         DEFAULT_REQUEST_TIMEOUT,
         DEFAULT_WRITE_TIMEOUT,
         DEFAULT_MAX_STORED_BYTES,
+        DEFAULT_POLL_HOLD_MS,
     ):
         assert f"(default: {default})" in text, default
     assert f"how late (default: {DEFAULT_FAULT_DELAY_MS})" in text

@@ -208,7 +208,7 @@ def test_out_of_descriptors_the_emulator_waits_and_serves_again(backend: str) ->
             process.kill()
             process.communicate(timeout=NETWORK_TIMEOUT)
     assert process.returncode == 0, err
-    notes = [line for line in err.splitlines() if "emulator:" in line]
+    notes = [line for line in err.splitlines() if "] emulator:" in line]
     assert len(notes) == 2, err  # said once, not every 100 ms
     assert notes[0].endswith(
         "emulator: cannot accept connections: [Errno 24] Too many open files; trying again every 100 ms"

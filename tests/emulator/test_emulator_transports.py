@@ -173,4 +173,7 @@ def test_faults_set_over_http_are_reproducible(chat_emulator: ChatEmulator) -> N
             "closeAfterRecord": 0.0,
             "serverError": 0.3,
             "poolChange": 0.0,
+            "dropPoll": 0.0,
+            "replay": 0.0,
+            "takeover": 0.0,
         }
