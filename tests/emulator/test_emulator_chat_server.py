@@ -223,6 +223,8 @@ def test_create_session_answers_with_the_new_session_of_the_tokens_agent() -> No
     )
     state = emulator.session("node0emulator00000001")
     assert (state.agent_id, state.pool, state.status) == ("12", "297:1", "NONE")
+    assert repr(state).startswith("SessionState(site='day001_221100_sql_001h', agent_id='12', session_id=<21 chars")
+    assert "node0emulator00000001" not in repr(state)  # a credential
 
 
 @pytest.mark.parametrize(

@@ -57,9 +57,16 @@ def wait_for(condition: Callable[[], bool]) -> None:
 class RawBot:
     """A bot written with httpx alone, as someone without chatproto would write it."""
 
-    def __init__(self, url: str, username: str = DEFAULT_ACCOUNT.username, password: str = DEFAULT_ACCOUNT.password):
+    def __init__(
+        self,
+        url: str,
+        username: str = DEFAULT_ACCOUNT.username,
+        password: str = DEFAULT_ACCOUNT.password,
+        agent_id: str = DEFAULT_ACCOUNT.agent_id,
+    ) -> None:
         self.http = httpx.Client(base_url=url, timeout=NETWORK_TIMEOUT)
         self.auth = (username, password)
+        self.agent_id = agent_id
         self.sequence = 0
         self.headers: dict[str, str] = {}
         self.base = ""
@@ -82,7 +89,7 @@ class RawBot:
         self.headers = {"Authorization": f"Bearer {token}", **CONTEXT}
         created = self.call("createAutomatedAgentSession", {"logonOverride": True} if override else {})
         # What Oracle's own client sends after it: Bearer, then X-JSESSIONID and X-AID; no charset.
-        self.headers.update({"X-JSESSIONID": created["sessionId"], "X-AID": "12"})
+        self.headers.update({"X-JSESSIONID": created["sessionId"], "X-AID": self.agent_id})
         return created
 
     def request(self, operation: str, body: dict[str, Any]) -> httpx.Response:
@@ -386,6 +393,16 @@ def test_the_fixture_logs_a_bot_on_through_the_site_calls(chat_emulator: ChatEmu
 
 
 # -- The control surface over HTTP, and every error as JSON ----------------------------------------------
+
+
+def test_background_calls_register_accounts_and_read_the_faults() -> None:
+    with serving(faults=FaultPlan(replay=0.5)) as server:
+        account = server.register_agent("ops", "pw", 31)
+        assert server.faults == FaultPlan(replay=0.5)
+        with RawBot(server.url, "ops", "pw", "31") as bot:
+            created = bot.log_on()
+            bot.call("setActivityStatus", {"status": "AVAILABLE", "subTypeId": 1})
+        assert server.session(created["sessionId"]).agent_id == account.agent_id == "31"
 
 
 def test_the_control_surface_over_http() -> None:

@@ -516,7 +516,7 @@ class Emulator:
         return engagement
 
     def _active_holder(self, engagement: Engagement) -> Session | None:
-        """The session to tell what the end user does: the one that accepted the engagement."""
+        """The session to tell what the end user does: the one that accepted the engagement, if any."""
         return self._store.holder(engagement) if engagement.status is EngagementStatus.ACTIVE else None
 
     def _new_engagement(self, site: str, engagement_id: int | None, *details: str | None) -> Engagement:

@@ -536,19 +536,16 @@ class Store:
             self.queue.remove(engagement.engagement_id)
             engagement.status = EngagementStatus.RELEASED
             return
-        session = self.holder(engagement)
-        if session is not None:
-            self.deliver(
-                session,
-                _messages.disconnect(engagement.engagement_id, engagement.end_user_id, "END_USER_CONCLUDED", now_ms),
-            )
+        self.deliver(
+            self.holder(engagement),
+            _messages.disconnect(engagement.engagement_id, engagement.end_user_id, "END_USER_CONCLUDED", now_ms),
+        )
 
-    def holder(self, engagement: Engagement) -> Session | None:
-        """The live session holding the engagement now, if any."""
-        if engagement.session_id is None:
-            return None
-        session = self.sessions.get(engagement.session_id)
-        return session if session is not None and engagement.engagement_id in session.engagements else None
+    def holder(self, engagement: Engagement) -> Session:
+        """The live session holding an offered or active engagement: one always does (a session
+        that ends hands its engagements on or back to the queue)."""
+        assert engagement.session_id is not None, engagement.status
+        return self.sessions[engagement.session_id]
 
 
 def next_pool(pool: str) -> str:
