@@ -24,7 +24,8 @@ def send(request: cp.Request[R]) -> R:
     server.receive_data(client.send(request))
     received = server.next_event()
     assert isinstance(received, cp.RequestReceived)
-    client.receive_data(server.send_response(200, received.operation.response_type()))
+    # Every envelope carries the session id; createAutomatedAgentSession's answer must.
+    client.receive_data(server.send_response(200, received.operation.response_type(session_id="s2")))
     event = client.next_event()
     assert event is not cp.NEED_DATA
     answer = cp.answer_to(request, event)
