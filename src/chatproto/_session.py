@@ -369,9 +369,9 @@ class _Poll(SessionRule):
         session._poll = weakref.ref(conn)
 
     def finished(self, session: AgentSession, conn: object) -> None:
-        poll = session._poll
-        if poll is not None and poll() is conn:
-            session._poll = None
+        # ``conn`` holds the slot: `check` let it poll only while no live
+        # connection did, and none can take the slot while ``conn`` lives.
+        session._poll = None
 
 
 #: Operation name -> what the session does around its exchanges.  An
