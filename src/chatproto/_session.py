@@ -352,8 +352,13 @@ class _Poll(SessionRule):
 
     The slot is taken when the request is sent and freed when its exchange
     is over, however it ended; a slot whose connection was garbage-collected
-    is free (the session holds it weakly).  The message rules (pool moves,
-    delivering each message once) belong in `answered`.
+    is free (the session holds it weakly).
+
+    The rules about the messages themselves belong in an `answered` here,
+    each a small step over the decoded messages: a pool move sets
+    ``session.pool``; delivering each message once drops those at or below
+    ``session._last_message_seq`` and raises it (`_restart_messages` is
+    where a ``logonOverride`` resets what such a step keeps).
     """
 
     __slots__ = ()

@@ -17,7 +17,14 @@ import pytest
 import chatproto as cp
 from tests.reference import bearer_session
 
-from .helpers import SESSION_ID, client_outcome, client_outcome_with_trailing, http_response, simple_request
+from .helpers import (
+    SESSION_ID,
+    client_outcome,
+    client_outcome_with_trailing,
+    http_response,
+    minimal_request,
+    simple_request,
+)
 
 NEW_ID = "node01fresh8m13tljpm7ns8nayp0"
 CREATE = cp.CreateAgentSessionRequest()
@@ -166,8 +173,6 @@ def test_a_logoff_answer_ends_the_session() -> None:
 
 @pytest.mark.parametrize("operation", NEEDS_SESSION, ids=[op.name for op in NEEDS_SESSION])
 def test_after_logoff_every_operation_that_needs_the_session_is_refused(operation: cp.Operation) -> None:
-    from .helpers import minimal_request
-
     session = bearer_session()
     logged_off(session)
     conn = cp.ClientConnection(session)
