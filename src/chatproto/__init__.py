@@ -75,6 +75,9 @@ from ._operations import Operation as Operation
 from ._post_message import ChatPostResult as ChatPostResult
 from ._post_message import PostMessageRequest as PostMessageRequest
 from ._post_message import PostMessageResponse as PostMessageResponse
+from ._results import ChatActivitySignalChangeResult as ChatActivitySignalChangeResult
+from ._results import ChatAssignmentAcknowledgementResult as ChatAssignmentAcknowledgementResult
+from ._results import ChatClientInfo as ChatClientInfo
 from ._server import ServerConnection as ServerConnection
 from ._session import AgentSession as AgentSession
 from ._session import SessionIdentity as SessionIdentity
@@ -100,6 +103,9 @@ __all__ = [
     "AssignmentAction",
     "AssignmentActionType",
     "AssignmentType",
+    "ChatActivitySignalChangeResult",
+    "ChatAssignmentAcknowledgementResult",
+    "ChatClientInfo",
     "ChatPostResult",
     "ChatSystemError",
     "ClientConnection",

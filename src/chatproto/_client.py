@@ -11,6 +11,12 @@ is raised again on every later call: a broken connection is never reused.
 One request is in flight at a time; nothing is pipelined.  Bytes that arrive
 while no request is outstanding can only be garbage or a response to a
 request never sent, so they are an error rather than the next response.
+
+The session follows what the server answers through the `SessionRule` of
+the request's operation (see `_session`): the connection calls its hooks
+when it sends, when a 200 decodes, and when the exchange is over, however
+it ended (answered, failed, abandoned).  Most operations have no rule and
+skip all of it.
 """
 
 from __future__ import annotations
@@ -27,12 +33,19 @@ from ._http import CLOSED, response_reader
 from ._limits import DEFAULT_LIMITS, Limits
 from ._operations import OPERATION_OF_REQUEST, Operation
 from ._request_head import RequestHeads
-from ._session import AgentSession
+from ._session import SESSION_RULES, AgentSession, SessionRule
 from ._wire import Request
 
 # One for every request: h11's events are immutable, and building one
 # normalizes its (empty) trailers, a cost on every send.
 _END_OF_MESSAGE = h11.EndOfMessage()
+
+# Request type -> its operation and the session's rule for it (None for most):
+# one lookup per send, as before the rules, and none per response.
+_ROUTES: dict[type, tuple[Operation, SessionRule | None]] = {
+    request_type: (operation, SESSION_RULES.get(operation.name))
+    for request_type, operation in OPERATION_OF_REQUEST.items()
+}
 
 
 class ConnectionState(enum.Enum):
@@ -48,7 +61,8 @@ class ConnectionState(enum.Enum):
     MUST_CLOSE = "MUST_CLOSE"
     #: The server ended the stream.
     CLOSED = "CLOSED"
-    #: A protocol error, or a send the adapter reported as failed.
+    #: A protocol error, a send the adapter reported as failed, or the
+    #: connection was abandoned.
     ERROR = "ERROR"
 
 
@@ -63,7 +77,19 @@ class ClientConnection:
         limits: bounds on what the server may send.
     """
 
-    __slots__ = ("_error", "_h11", "_heads", "_limits", "_operation", "_pending", "_reader", "_session", "_state")
+    __slots__ = (
+        "__weakref__",  # the session holds its poll's connection weakly
+        "_error",
+        "_h11",
+        "_heads",
+        "_limits",
+        "_operation",
+        "_pending",
+        "_reader",
+        "_rule",
+        "_session",
+        "_state",
+    )
 
     def __init__(self, session: AgentSession, *, limits: Limits = DEFAULT_LIMITS) -> None:
         if not isinstance(session, AgentSession):
@@ -78,6 +104,7 @@ class ClientConnection:
         self._state = ConnectionState.IDLE
         self._pending: Request | None = None
         self._operation: Operation | None = None
+        self._rule: SessionRule | None = None
         self._error: str | None = None
 
     @property
@@ -109,20 +136,24 @@ class ClientConnection:
         Raises:
             LocalProtocolError: the request is invalid (the message names the
                 field), a request is already in flight, the connection cannot
-                be reused, or the session has expired.  Nothing is sent, and
-                the connection's state is unchanged.
+                be reused, the session has expired or was logged off, or it
+                is a getMessages while another of the session is in flight.
+                Nothing is sent, and the connection's state is unchanged.
         """
         state = self._state
         if state is not ConnectionState.IDLE:
             if state is ConnectionState.AWAITING_RESPONSE:
                 raise LocalProtocolError("a request is already in flight on this connection; read its response first")
             raise LocalProtocolError(f"this connection cannot carry another request (state {state.name})")
-        operation = OPERATION_OF_REQUEST.get(type(request))
-        if operation is None:
+        route = _ROUTES.get(type(request))
+        if route is None:
             raise LocalProtocolError(f"{type(request).__name__} is not the request of any agent operation")
+        operation, rule = route
         session = self._session
         explicit = request.sequence_number
         number = session.claim_sequence_number(operation, explicit)
+        if rule is not None:
+            rule.check(session, self)
         if explicit is None:
             if now_ms is not None and request.time_created is None:
                 request = msgspec.structs.replace(request, sequence_number=number, time_created=now_ms)
@@ -142,6 +173,9 @@ class ClientConnection:
         data: bytes = conn.send(head)
         data += conn.send(h11.Data(data=body))
         data += conn.send(_END_OF_MESSAGE)
+        if rule is not None:
+            rule.sent(session, self)
+            self._rule = rule
         self._pending = request
         self._operation = operation
         self._state = ConnectionState.AWAITING_RESPONSE
@@ -154,6 +188,18 @@ class ClientConnection:
         reused: it moves to ERROR.
         """
         self._fail("a send on this connection failed; its outcome is unknown")
+
+    def abandon(self) -> None:
+        """Tell the connection that it is given up: it will carry no more bytes either way.
+
+        A transport calls it when it drops a connection, above all one with
+        a request in flight (a timeout, a cancellation).  The connection
+        moves to ERROR, and whatever its exchange held in the session is
+        released at once: a getMessages in flight frees the session's poll
+        slot, so another connection may poll.  Calling it again, or on a
+        connection that already failed, changes nothing.
+        """
+        self._fail("the connection was abandoned")
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Buffer bytes received from the server; ``b""`` means the server ended the stream.
@@ -223,6 +269,10 @@ class ClientConnection:
         event = self._decode(operation, request, head.status, body)
         self._pending = None
         self._operation = None
+        rule = self._rule
+        if rule is not None:
+            self._rule = None
+            rule.finished(self._session, self)
         conn = self._h11
         if (
             type(event) is ResponseReceived
@@ -251,6 +301,9 @@ class ClientConnection:
             assert expected is not None  # send numbered it
             if got is not None and got != expected:
                 raise SequenceMismatch(expected, got)
+            rule = self._rule
+            if rule is not None:
+                response = rule.answered(self._session, request, response)
             return ResponseReceived(request, response)
         if status == 403:
             self._session.expire()
@@ -261,3 +314,8 @@ class ClientConnection:
         if self._state is not ConnectionState.ERROR:
             self._state = ConnectionState.ERROR
             self._error = message
+        # The exchange is over without an answer: release what it held.
+        rule = self._rule
+        if rule is not None:
+            self._rule = None
+            rule.finished(self._session, self)

@@ -8,7 +8,13 @@ import msgspec
 from ._errors import LocalProtocolError
 from ._identity import redact
 from ._operations import Operation
+from ._post_message import PostMessageResponse
 from ._wire import ChatSystemError, Request, ResponseT_co
+
+#: ``chatPostResult.clientReset`` when the server got a post while no
+#: getMessages of the session was running [OL: Oracle's own client then
+#: restarts its poll loop].  0 is the normal value; 1 is undocumented.
+_NO_POLL_RUNNING = 2
 
 
 class NeedData(enum.Enum):
@@ -39,6 +45,21 @@ class ResponseReceived(msgspec.Struct, Generic[ResponseT_co], frozen=True):
 
     request: Request[ResponseT_co]
     response: ResponseT_co
+
+    @property
+    def poll_needed(self) -> bool:
+        """True when this answers a postMessage with ``clientReset: 2``: the server saw no poll running.
+
+        The post itself succeeded, but the server holds no getMessages for
+        the session, so what it sends the agent waits until one is made:
+        start the poll loop again.  Read from the response when asked, so
+        the exchange pays nothing for it.
+        """
+        response = self.response
+        if not isinstance(response, PostMessageResponse):
+            return False
+        result = response.chat_post_result
+        return result is not None and result.client_reset == _NO_POLL_RUNNING
 
 
 class ErrorReceived(msgspec.Struct, Generic[ResponseT_co], frozen=True):
