@@ -44,6 +44,7 @@ class Pending:
         reply = reply or self.reply
         assert reply.hold is None, "a held poll: answer it with the emulator's answer_poll"
         if reply.drop:
+            self.conn.abandon()  # as a transport does with a connection that died
             return None
         data = self.server.send_response(reply.status, reply.body, headers=reply.headers)
         self.driver.answers.append(data)
@@ -51,6 +52,10 @@ class Pending:
         event = self.conn.next_event()
         assert event is not cp.NEED_DATA
         return event
+
+    def abandon(self) -> None:
+        """The client gives the request up (it hung up): its session may poll again."""
+        self.conn.abandon()
 
     def expire(self) -> Any:
         """The held poll's hold passed: the emulator's answer, as the client sees it."""
@@ -65,6 +70,21 @@ class Driver:
     session: cp.AgentSession
     now_ms: int = NOW_MS
     answers: list[bytes] = field(default_factory=list)
+
+    def twin(self) -> Driver:
+        """Another process speaking for the same session (a restarted bot, say): its own
+        `cp.AgentSession`, with the same identity and numbering."""
+        session = self.session
+        copy = cp.AgentSession(
+            host=session.host,
+            site=session.site,
+            agent_id=session.agent_id,
+            session_id=session.session_id,
+            pool=session.pool,
+            token=session.token,
+            last_sequence_number=session.last_sequence_number,
+        )
+        return Driver(self.emulator, copy, self.now_ms)
 
     def send(self, request: cp.Request) -> Pending:
         conn = cp.ClientConnection(self.session)

@@ -333,7 +333,9 @@ def test_an_ended_session_says_why() -> None:
     emulator = Emulator()
     driver = log_on(emulator)
     assert isinstance(driver.ok(cp.LogoffRequest(force_logoff=True)), cp.LogoffResponse)
-    status, code, message = Driver(emulator, driver.session).error(cp.GetMessagesRequest())
+    with pytest.raises(cp.LocalProtocolError):  # our client knows the session ended
+        driver.send(cp.GetMessagesRequest())
+    status, code, message = driver.twin().error(cp.GetMessagesRequest())
     assert (status, code, message) == (403, "ACCESS_DENIED", "the agent session was logged off")
     with pytest.raises(EmulatorError, match="no agent session with this id"):
         emulator.session(driver.session.session_id or "")
@@ -345,9 +347,10 @@ def test_ended_sessions_are_remembered_within_a_bound(monkeypatch: pytest.Monkey
     monkeypatch.setattr(_store, "_ENDED_KEPT", 2)
     emulator = Emulator()
     drivers = [log_on(emulator) for _ in range(3)]
+    twins = [driver.twin() for driver in drivers]
     for driver in drivers:
         driver.ok(cp.LogoffRequest(force_logoff=True))
-    messages = [Driver(emulator, d.session).error(cp.GetMessagesRequest())[2] for d in drivers]
+    messages = [twin.error(cp.GetMessagesRequest())[2] for twin in twins]
     assert messages == [
         "the agent session identifier is unknown",  # forgotten
         "the agent session was logged off",
@@ -383,12 +386,12 @@ def test_the_whole_flow_in_process() -> None:
         "sequenceNumberString": "1",
     }
     result = accept(bot, engagement_id).chat_assignment_acknowledgement_result
-    assert result == {
-        "clientList": [
-            {"clientId": 1, "clientIdString": "1", "role": "LEAD", "accountId": "12"},
-            {"clientId": 1000000000, "clientIdString": "1000000000", "role": "END_USER", "name": "Ann Lee"},
-        ]
-    }
+    assert result == cp.ChatAssignmentAcknowledgementResult(
+        client_list=(
+            cp.ChatClientInfo(client_id=1, client_id_string="1", role="LEAD", account_id=12, account_id_string="12"),
+            cp.ChatClientInfo(client_id=1000000000, client_id_string="1000000000", name="Ann Lee"),
+        )
+    )
     emulator.end_user_types(engagement_id, "Hel")
     emulator.end_user_says(engagement_id, "Hello?")
     typing, said = bot.poll()
@@ -440,10 +443,13 @@ def test_the_whole_flow_in_process() -> None:
             "sequenceNumberString": "3",
         },
     )
-    bot.ok(
+    signal = bot.ok(
         cp.ActivitySignalChangeRequest(
             client_id=1, engagement_id=engagement_id, mode=cp.InteractionMode.RESPONDING, sneak_preview="Let me"
         )
+    )
+    assert signal.chat_activity_signal_change_result == cp.ChatActivitySignalChangeResult(
+        sneak_preview_state="ENABLED", sneak_preview_interval=3000
     )
     assert isinstance(post(bot, engagement_id, "Let me look.").response, cp.PostMessageResponse)
     emulator.end_user_leaves(engagement_id)
@@ -736,7 +742,18 @@ def test_interaction_status_needs_an_active_engagement() -> None:
     emulator = Emulator()
     bot = open_driver(emulator)
     engagement_id = emulator.start_engagement(bot.session.session_id or "")
-    bot.ok(cp.ActivitySignalChangeRequest(client_id=1, engagement_id=engagement_id, mode=cp.InteractionMode.LISTENING))
+    signal = bot.ok(
+        cp.ActivitySignalChangeRequest(
+            client_id=1,
+            engagement_id=engagement_id,
+            mode=cp.InteractionMode.LISTENING,
+            sneak_preview_state=cp.SneakPreviewState.DISABLED,
+            sneak_preview_interval=500,
+        )
+    )
+    assert signal.chat_activity_signal_change_result == cp.ChatActivitySignalChangeResult(
+        sneak_preview_state="DISABLED", sneak_preview_interval=500
+    )
     assert emulator.engagement(engagement_id).transcript[-1] == TranscriptEntry("AGENT", "TYPING", NOW_MS, "LISTENING")
     assert bot.error(
         cp.ActivitySignalChangeRequest(client_id=1, engagement_id=4444, mode=cp.InteractionMode.LISTENING)
@@ -945,7 +962,7 @@ def test_strict_mode_refuses_a_second_poll_while_one_is_held() -> None:
     bot = open_driver(emulator)
     first = bot.send(cp.GetMessagesRequest())
     assert first.reply.hold is not None
-    assert bot.error(cp.GetMessagesRequest()) == (
+    assert bot.twin().error(cp.GetMessagesRequest()) == (
         409,
         "CONFLICT",
         "getMessages: a poll is already held for this agent session; one at a time (strict mode)",
@@ -993,6 +1010,7 @@ def test_a_released_poll_frees_the_slot_and_keeps_what_was_queued() -> None:
     bot = open_driver(emulator)
     engagement_id = emulator.start_engagement(bot.session.session_id or "")
     pending = bot.send(cp.GetMessagesRequest())
+    pending.abandon()  # the client hung up, and the server loop saw it
     emulator.release_poll(pending.poll_id)
     assert not emulator.session(bot.session.session_id or "").polling
     with pytest.raises(EmulatorError, match=f"no poll {pending.poll_id} is held"):
@@ -1010,7 +1028,7 @@ def test_a_second_poll_answers_the_first_with_a_timeout_and_takes_its_place() ->
     bot = open_driver(emulator)
     engagement_id = emulator.start_engagement(bot.session.session_id or "")
     first = bot.send(cp.GetMessagesRequest())
-    second = bot.send(cp.GetMessagesRequest())
+    second = bot.twin().send(cp.GetMessagesRequest())  # our client allows one poll per session
     assert woken == [first.poll_id]
     assert messages_of(first.expire().response) == [("ChatGetTimeout", {})]
     emulator.end_user_says(engagement_id, "hi")
@@ -1130,6 +1148,7 @@ def test_fault_drop_poll_loses_the_messages_for_good() -> None:
     bot = open_driver(emulator)
     engagement_id = emulator.start_engagement(bot.session.session_id or "")
     empty = bot.send(cp.GetMessagesRequest())  # nothing to deliver: not eligible, held
+    empty.abandon()
     emulator.release_poll(empty.poll_id)
     emulator.end_user_says(engagement_id, "lost")
     pending = bot.send(cp.GetMessagesRequest())

@@ -190,7 +190,7 @@ def test_the_whole_flow_with_each_transport(kind: str) -> None:
         ).json()["sessionToken"]
         client = make(server.url, session_id=None, token=token, pool="297:1")
         created = client.send(cp.CreateAgentSessionRequest(logon_override=True))
-        client.session.renew(created.session_id)
+        assert client.session.session_id == created.session_id  # the session follows the answer
         client.send(cp.ActivityStatusChangeRequest(status=cp.AgentStatus.AVAILABLE, sub_type_id=21))
         client.send(cp.RequestAssignmentRequest(assignment_requested=True, idle_session_count=1, max_session_count=1))
         engagement_id = server.queue_engagement(question="Hi")

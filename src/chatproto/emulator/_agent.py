@@ -77,7 +77,8 @@ from .._errors import LocalProtocolError
 from .._events import InvalidRequest, RequestReceived
 from .._identity import check_header_id
 from .._post_message import ChatPostResult, PostMessageRequest, PostMessageResponse
-from .._wire import Request
+from .._results import ChatActivitySignalChangeResult, ChatAssignmentAcknowledgementResult, ChatClientInfo
+from .._wire import Request, parse_number_twin
 from . import _messages
 from ._defaults import DEFAULT_QUEUE_ID
 from ._faults import Fault, FaultPlan
@@ -436,20 +437,26 @@ def _acknowledge(api: AgentApi, session: Session, request: AssignmentAcknowledge
             "BAD_REQUEST",
             f"action: an offered engagement is answered ACCEPT or DECLINE, not {request.action.value}",
         )
-    return {"chat_assignment_acknowledgement_result": {"clientList": _client_list(session, engagement)}}
+    result = ChatAssignmentAcknowledgementResult(client_list=_client_list(session, engagement))
+    return {"chat_assignment_acknowledgement_result": result}
 
 
-def _client_list(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
-    """The engagement's participants, as ``ChatClientInfo`` objects [I: members undocumented]."""
-    agent = {"clientId": session.client_id, "clientIdString": str(session.client_id), "role": "LEAD"}
-    agent["accountId"] = session.agent_id
+def _client_list(session: Session, engagement: Engagement) -> tuple[ChatClientInfo, ...]:
+    """The engagement's participants: the agent (``LEAD``), and the end user once it is accepted."""
+    agent = ChatClientInfo(
+        client_id=session.client_id,
+        client_id_string=str(session.client_id),
+        role="LEAD",
+        account_id=parse_number_twin(session.agent_id),
+        account_id_string=session.agent_id,
+    )
     if engagement.status is not EngagementStatus.ACTIVE:
-        return [agent]
-    end_user = {"clientId": engagement.end_user_id, "clientIdString": str(engagement.end_user_id), "role": "END_USER"}
+        return (agent,)
     name = " ".join(engagement.user_properties.get(key, "") for key in ("FIRST_NAME", "LAST_NAME")).strip()
-    if name:
-        end_user["name"] = name
-    return [agent, end_user]
+    end_user = ChatClientInfo(
+        client_id=engagement.end_user_id, client_id_string=str(engagement.end_user_id), name=name or None
+    )
+    return agent, end_user
 
 
 def _request_assignment(api: AgentApi, session: Session, request: RequestAssignmentRequest, now_ms: int) -> Result:
@@ -480,7 +487,14 @@ def _set_interaction_status(
     engagement = api.held(session, request.engagement_id, EngagementStatus.ACTIVE)
     text = request.sneak_preview if request.sneak_preview is not None else request.mode.value
     api.store.record(engagement, TranscriptEntry("AGENT", "TYPING", now_ms, text))
-    return {}
+    # The sneak-preview settings the engagement now has: the ones asked for, else the end user's.
+    state = request.sneak_preview_state.value if request.sneak_preview_state is not None else "ENABLED"
+    interval = request.sneak_preview_interval
+    result = ChatActivitySignalChangeResult(
+        sneak_preview_state=state,
+        sneak_preview_interval=interval if interval is not None else _messages.SNEAK_PREVIEW_INTERVAL_MS,
+    )
+    return {"chat_activity_signal_change_result": result}
 
 
 def _conclude(api: AgentApi, session: Session, request: ConcludeEngagementRequest, now_ms: int) -> Result:
