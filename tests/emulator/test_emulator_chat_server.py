@@ -1324,3 +1324,17 @@ def test_engagement_details_must_be_text() -> None:
         Emulator().queue_engagement(question=5)  # type: ignore[arg-type]
     with pytest.raises(EmulatorError, match="is not served here"):
         Emulator().queue_engagement(site="elsewhere")
+
+
+def test_a_post_while_no_poll_is_held_says_so_once_the_session_polls() -> None:
+    emulator = Emulator()
+    bot = open_driver(emulator)
+    engagement_id = emulator.start_engagement(bot.session.session_id or "")
+    before = post(bot, engagement_id)  # a session that never polled is not told
+    assert (before.response.chat_post_result.client_reset, before.poll_needed) == (0, False)
+    held = bot.twin().send(cp.GetMessagesRequest())
+    during = post(bot, engagement_id)
+    assert (during.response.chat_post_result.client_reset, during.poll_needed) == (0, False)
+    held.expire()
+    after = post(bot, engagement_id)
+    assert (after.response.chat_post_result.client_reset, after.poll_needed) == (2, True)

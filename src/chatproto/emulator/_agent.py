@@ -22,7 +22,9 @@ getMessages                  the messages queued for the session, at once if the
                              then one ``ChatGetTimeout``.  A second poll while one is held
                              answers the first with ``ChatGetTimeout`` (strict: 409 instead)
 postMessage                  records the post into an engagement of the session's agent (strict:
-                             one offered to this very session), 409 once it is over
+                             one offered to this very session), 409 once it is over;
+                             ``clientReset`` is 2 when the session has polled but no poll is
+                             held now (Oracle's client then restarts its poll loop), else 0
 assignmentAcknowledgement    ``ACCEPT`` makes an offered engagement active (what the end user
                              said meanwhile is delivered), ``DECLINE`` puts it back in the queue
 requestAssignment            asks for up to ``min(idleSessionCount, maxSessionCount - held)``
@@ -85,6 +87,8 @@ from ._faults import Fault, FaultPlan
 from ._store import LOGGED_OFF, TAKEN_OVER, Engagement, Poll, Session, Store, next_pool
 from ._types import EmulatorError, EngagementStatus, Hold, Reply, TranscriptEntry, error_reply
 
+#: ``clientReset`` when a post came while no poll was held [OL].
+_NO_POLL_RUNNING = 2
 #: A handler's answer: the result fields of its response type, or a whole `Reply`.
 Result = dict[str, Any] | Reply
 Handler = Callable[["AgentApi", Session, Any, int], Result]
@@ -359,6 +363,7 @@ def header_id(field: str, value: object) -> str:
 
 
 def _get_messages(api: AgentApi, session: Session, request: GetMessagesRequest, now_ms: int) -> Result:
+    session.polled = True
     if session.poll is not None:
         if api.strict:
             raise EmulatorError(
@@ -418,7 +423,10 @@ def _post_message(api: AgentApi, session: Session, request: PostMessageRequest, 
     store.record(engagement, TranscriptEntry("AGENT", "MESSAGE", now_ms, request.body), charged=False)
     if fault is Fault.CLOSE_AFTER_RECORD:
         return Reply(drop=True)
-    result: dict[str, Any] = {"chat_post_result": ChatPostResult(client_reset=0)}
+    # [OL] 2: the server took a post while no poll was running for a session that polls, and
+    # Oracle's client then restarts its poll loop.  A session that never polled is not told.
+    reset = _NO_POLL_RUNNING if session.polled and session.poll is None else 0
+    result: dict[str, Any] = {"chat_post_result": ChatPostResult(client_reset=reset)}
     if fault is Fault.DELAY:
         response = PostMessageResponse(**result, **envelope(session, request, now_ms))
         return Reply(body=response, delay_ms=api.faults.delay_ms)

@@ -84,6 +84,7 @@ class Session:
         "offered",
         "offers_left",
         "poll",
+        "polled",
         "pool",
         "retired_pools",
         "session_id",
@@ -111,6 +112,8 @@ class Session:
         self.next_message_sequence = 1
         self.last_request_sequence: int | None = None
         self.poll: int | None = None
+        # Whether it ever polled: a post while none is held then says so (clientReset 2).
+        self.polled = False
         self.retired_pools: deque[str] = deque(maxlen=_RETIRED_POOLS_KEPT)
         self.charge = 0
 
