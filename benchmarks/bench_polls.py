@@ -9,7 +9,8 @@ costs in aiohttp at its leanest).  This process is the load generator.  For each
 2. read the server's resident set size (``VmRSS``);
 3. open ``--polls`` connections, each sending one poll, and wait until the server holds them all
    (the emulator's sessions say ``polling``; the aiohttp handler counts its waiters);
-4. read the resident set size again: (after - before) / polls is the memory per held poll.
+4. once the server has a descriptor open for each and its resident size has stopped growing,
+   read it again: (after - before) / polls is the memory per held poll.
 
 The emulator's sessions and engagements are opened before step 2, so what is measured is what
 a held poll adds: the connection, its ``ServerConnection``, the task and cancel scope of the
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import resource
 import socket
@@ -83,6 +85,23 @@ def read_answer(sock: socket.socket) -> bytes:
         if not data:
             raise RuntimeError("closed before the answer")
         buffer += data
+
+
+def descriptors(pid: int) -> int:
+    """How many files process ``pid`` has open (Linux ``/proc``): its connections among them."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def settle(pid: int, fds: int) -> int:
+    """Wait until process ``pid`` has ``fds`` descriptors open and its resident size stops growing; that size."""
+    wait_until(lambda: descriptors(pid) >= fds, f"{fds} descriptors are open")
+    size = rss_bytes(pid)
+    while True:
+        time.sleep(0.5)
+        now = rss_bytes(pid)
+        if now <= size:
+            return now
+        size = now
 
 
 def wait_until(condition: Callable[[], bool], what: str, seconds: float = 120.0) -> None:
@@ -175,12 +194,11 @@ def measure_aiohttp(polls: int) -> float:
                 http(address, "POST", f"/wake/{-n - 1}")
                 read_answer(sock)
                 sock.close()
-            time.sleep(0.5)
-            before = rss_bytes(server.pid)
+            before = settle(server.pid, 0)
+            fds = descriptors(server.pid)
             socks = open_polls(address, [aiohttp_poll(n) for n in range(polls)])
+            after = settle(server.pid, fds + polls)
             wait_until(lambda: http(address, "GET", "/count") == {"held": polls}, "every poll is held")
-            time.sleep(0.5)
-            after = rss_bytes(server.pid)
             for sock in socks:
                 sock.close()
             return (after - before) / polls
@@ -222,11 +240,10 @@ def measure_emulator(polls: int, samples: int, backend: str) -> tuple[float, lis
                 http(address, "POST", f"/emulator/engagements/{engagement_id}/end-user/messages", b'{"body": "hi"}')
                 read_answer(sock)
                 sock.close()
-            time.sleep(0.5)
-            before = rss_bytes(server.pid)
+            before = settle(server.pid, 0)
+            fds = descriptors(server.pid)
             socks = open_polls(address, [poll_request(s, a, 1) for s, a, _ in measured])
-            time.sleep(1.0)
-            after = rss_bytes(server.pid)
+            after = settle(server.pid, fds + polls)
             wait_until(lambda: held(measured), "every poll is held")
             per_poll = (after - before) / polls
 

@@ -186,6 +186,9 @@ class MessageReader(Generic[HeadT]):
                 head = self._head
                 assert head is not None
                 chunks = self._chunks
+                # The caller has them now: hold nothing of the message while it is answered (a
+                # server may hold a request, such as a long poll, for a long time).
+                self._head, self._chunks = None, []
                 body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
                 return head, bytes(body)
             elif kind is h11.Response or kind is h11.Request:

@@ -403,16 +403,7 @@ class EmulatorServer:
         answered = 0
         while True:
             if event is None:
-                waiter = _Waiter(anyio.CancelScope(deadline=anyio.current_time() + self.request_timeout), answered == 0)
-                self._waiting[waiter] = None
-                try:
-                    with waiter.scope:
-                        event = await _next_event(conn, stream, waiter)
-                except cp.RemoteProtocolError as exc:
-                    await self._answer_and_close(stream, conn, exc)
-                    return
-                finally:
-                    self._waiting.pop(waiter, None)
+                event = await self._next_request(stream, conn, answered == 0)
                 if event is None:
                     return  # the client closed, or it was too slow, or its place was given away
             reply = emulator.handle(event, now_ms=_epoch_ms())
@@ -435,6 +426,25 @@ class EmulatorServer:
                 return
             event = None
             answered += 1
+
+    async def _next_request(
+        self, stream: anyio.abc.SocketStream, conn: cp.ServerConnection, first: bool
+    ) -> _Event | None:
+        """The next request, delivered within ``request_timeout``; None if the client closed, was
+        too slow, or its place was given away, or sent malformed HTTP (answered, then closed).
+
+        A coroutine of its own, so that its waiter and cancel scope are gone while a poll is held.
+        """
+        waiter = _Waiter(anyio.CancelScope(deadline=anyio.current_time() + self.request_timeout), first)
+        self._waiting[waiter] = None
+        try:
+            with waiter.scope:
+                return await _next_event(conn, stream, waiter)
+        except cp.RemoteProtocolError as exc:
+            await self._answer_and_close(stream, conn, exc)
+        finally:
+            self._waiting.pop(waiter, None)
+        return None
 
     async def _hold(self, stream: anyio.abc.SocketStream, conn: cp.ServerConnection, hold: Hold) -> Reply | None:
         """Hold a poll until the emulator wakes it or its hold expires, then its answer; None if the
