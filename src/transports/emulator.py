@@ -83,8 +83,6 @@ from chatproto.emulator import (
     Emulator,
     EngagementState,
     FaultPlan,
-    Hold,
-    Reply,
     SessionInfo,
     SessionState,
     busy_answer,
@@ -322,13 +320,64 @@ class EmulatorServer:
                     oldest.cancel()  # it is answered 503
                 tasks.start_soon(self._serve_beyond_cap, stream)
 
-    async def _serve_connection(self, stream: anyio.abc.SocketStream) -> None:
-        """A connection within the cap (counted in ``_connections`` by the caller)."""
+    async def _serve_connection(
+        self, stream: anyio.abc.SocketStream, conn: cp.ServerConnection | None = None, event: _Event | None = None
+    ) -> None:
+        """A connection within the cap (counted in ``_connections`` by the caller): its requests
+        answered until it closes.  ``conn`` and ``event`` are its connection and first request,
+        when they were read already (a connection let in beyond the cap).
+
+        The conversation runs in this one coroutine, a held poll's wait too: what a held poll
+        costs is what 1,000 of them cost a thousandfold (``benchmarks/bench_polls.py``).
+        """
+        emulator = self.emulator
+        answered = 0
         try:
             async with stream:
-                await self._converse(stream, cp.ServerConnection(limits=self.limits), None)
+                if conn is None:
+                    conn = cp.ServerConnection(limits=self.limits)
+                while True:
+                    if event is None:
+                        event = await self._next_request(stream, conn, answered == 0)
+                        if event is None:
+                            return  # the client closed, or it was too slow, or its place was given away
+                    reply = emulator.handle(event, now_ms=_epoch_ms())
+                    hold = reply.hold
+                    if hold is not None:
+                        # A poll with nothing to deliver yet: wait for a wake (`_wake` cancels the
+                        # scope), the deadline, or the client hanging up.  The wait is a read, so a
+                        # client that closes ends it at once; what it sends meanwhile (a pipelined
+                        # request) is buffered for after the answer.
+                        scope = anyio.CancelScope(deadline=anyio.current_time() + hold.timeout_ms / 1000)
+                        self._held[hold.poll_id] = scope
+                        try:
+                            with scope:
+                                while True:
+                                    conn.receive_data(await stream.receive(_READ_SIZE))
+                        except BaseException:
+                            # Gone, or sent more than may be buffered, or the server stops: free
+                            # the slot at once (the errors end the connection below).
+                            emulator.release_poll(hold.poll_id)
+                            self._access(stream, event, None, None)
+                            raise
+                        finally:
+                            del self._held[hold.poll_id]
+                        reply = emulator.answer_poll(hold.poll_id, now_ms=_epoch_ms())
+                    if reply.delay_ms:
+                        await anyio.sleep(reply.delay_ms / 1000)
+                    if reply.drop:
+                        self._access(stream, event, None, None)
+                        return
+                    data = conn.send_response(reply.status, reply.body, headers=reply.headers)
+                    self._access(stream, event, reply.status, len(data))
+                    if not await self._send(stream, data) or not conn.can_reuse:
+                        return
+                    event = None
+                    answered += 1
         except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
             pass  # the client went away; nothing to answer
+        except cp.RemoteProtocolError:
+            pass  # it pipelined more than may be buffered while its poll was held: closed
         except Exception:
             # A bug must cost one connection, never the server.
             logger.exception("emulator: a connection failed")
@@ -356,10 +405,7 @@ class EmulatorServer:
                     return  # the client left
                 if event is not None and self._make_room():
                     self._connections += 1
-                    try:
-                        await self._converse(stream, conn, event)
-                    finally:
-                        self._connections -= 1
+                    await self._serve_connection(stream, conn, event)  # it counts the place back
                     return
                 await self._refuse(stream, event)
         except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
@@ -397,36 +443,6 @@ class EmulatorServer:
 
     # -- Serving --------------------------------------------------------------------------------
 
-    async def _converse(self, stream: anyio.abc.SocketStream, conn: cp.ServerConnection, event: _Event | None) -> None:
-        """Answer requests on ``conn`` until it closes; ``event`` is one already read."""
-        emulator = self.emulator
-        answered = 0
-        while True:
-            if event is None:
-                event = await self._next_request(stream, conn, answered == 0)
-                if event is None:
-                    return  # the client closed, or it was too slow, or its place was given away
-            reply = emulator.handle(event, now_ms=_epoch_ms())
-            if reply.hold is not None:
-                held = await self._hold(stream, conn, reply.hold)
-                if held is None:
-                    self._access(stream, event, None, None)
-                    return  # the client hung up: the poll was released
-                reply = held
-            if reply.delay_ms:
-                await anyio.sleep(reply.delay_ms / 1000)
-            if reply.drop:
-                self._access(stream, event, None, None)
-                return
-            data = conn.send_response(reply.status, reply.body, headers=reply.headers)
-            self._access(stream, event, reply.status, len(data))
-            if not await self._send(stream, data):
-                return
-            if not conn.can_reuse:
-                return
-            event = None
-            answered += 1
-
     async def _next_request(
         self, stream: anyio.abc.SocketStream, conn: cp.ServerConnection, first: bool
     ) -> _Event | None:
@@ -445,31 +461,6 @@ class EmulatorServer:
         finally:
             self._waiting.pop(waiter, None)
         return None
-
-    async def _hold(self, stream: anyio.abc.SocketStream, conn: cp.ServerConnection, hold: Hold) -> Reply | None:
-        """Hold a poll until the emulator wakes it or its hold expires, then its answer; None if the
-        client hung up meanwhile (the poll is released at once).
-
-        One task and one cancel scope per held poll: the wait is a read, so a client
-        that closes ends it at once, and a wake or the deadline cancels it.  What the
-        client sends meanwhile (a pipelined request) is buffered for after the answer.
-        """
-        poll_id = hold.poll_id
-        scope = anyio.CancelScope(deadline=anyio.current_time() + hold.timeout_ms / 1000)
-        self._held[poll_id] = scope
-        answered = False
-        try:
-            with scope:
-                while True:
-                    conn.receive_data(await stream.receive(_READ_SIZE))
-            answered = True
-            return self.emulator.answer_poll(poll_id, now_ms=_epoch_ms())
-        except (anyio.EndOfStream, OSError, anyio.BrokenResourceError, cp.RemoteProtocolError):
-            return None  # gone, or sent more than may be buffered: either way it gets no answer
-        finally:
-            del self._held[poll_id]
-            if not answered:
-                self.emulator.release_poll(poll_id)
 
     def _wake(self, poll_id: int) -> None:
         """The emulator's wake listener: the held poll ``poll_id`` can be answered now."""
