@@ -29,6 +29,13 @@ What a client can hold, and for how long:
   unknown".  A kept-alive connection between requests is not given away.
   A few dozen connections beyond the cap are handled at once; past them,
   accepting waits.
+- Held polls: a getMessages the emulator holds (`chatproto.emulator.Hold`)
+  waits, in its connection's own task, on a read of the socket inside a
+  cancel scope whose deadline is the hold: the emulator's wake listener
+  cancels the scope when something is queued for the session (or another
+  poll took its place, or the session ended), the deadline ends it with a
+  ``ChatGetTimeout``, and a client that hangs up ends it at once, its poll
+  released.  Nothing else is spent on a held poll: no timer, no second task.
 - Descriptors: when ``accept`` fails for want of descriptors or memory
   (EMFILE, ENFILE, ENOBUFS, ENOMEM) the loop says so on its log, waits
   100 ms and accepts again, as trio's ``serve_listeners`` does, instead of

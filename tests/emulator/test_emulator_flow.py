@@ -266,6 +266,37 @@ def test_a_second_poll_on_another_connection_answers_the_first_with_a_timeout() 
             assert (status, b'"body":"to the second"' in body, b'"sequenceNumber":2,' in body) == (200, True, True)
 
 
+def test_a_request_pipelined_behind_a_held_poll_is_answered_after_it() -> None:
+    with serving(poll_hold_ms=LONG_HOLD_MS) as server:
+        session = server.open_session("12")
+        engagement_id = server.start_engagement(session.session_id)
+        with RawClient(server.url) as client:
+            client.send(poll_bytes(session, 1) + request_bytes(method="GET", target="/emulator/faults"))
+            wait_for(lambda: server.session(session.session_id).polling)
+            server.end_user_says(engagement_id, "first things first")
+            status, _, body = client.response()
+            assert (status, b'"body":"first things first"' in body) == (200, True)
+            status, _, body = client.response()
+            assert (status, body.startswith(b'{"seed":0,')) == (200, True)
+
+
+def test_a_client_that_floods_a_held_poll_is_closed_and_its_poll_released() -> None:
+    with serving(poll_hold_ms=LONG_HOLD_MS) as server:
+        session = server.open_session("12")
+        with RawClient(server.url) as client:
+            client.send(poll_bytes(session, 1))
+            wait_for(lambda: server.session(session.session_id).polling)
+            # Far more pipelined bytes than one more request of the largest size.
+            with contextlib.suppress(OSError):
+                client.send(b"x" * (5 * 1024 * 1024))
+            try:
+                closed = client.closed_by_server()
+            except ConnectionResetError:  # closed with the flood unread: a reset
+                closed = True
+            assert closed
+        wait_for(lambda: not server.session(session.session_id).polling)
+
+
 def test_in_strict_mode_a_second_poll_is_refused_over_http() -> None:
     with serving(poll_hold_ms=LONG_HOLD_MS, strict=True) as server:
         session = server.open_session("12")
