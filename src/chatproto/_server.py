@@ -184,18 +184,27 @@ class ServerConnection:
                     "Content-Type must be application/json; charset=utf-8",
                     operation,
                     site,
-                    pool,
-                    agent_id,
-                    session_id,
+                    pool=pool,
+                    agent_id=agent_id,
+                    session_id=session_id,
                 )
         try:
             request = decode_request(operation, body, self._limits.max_json_depth)
         except LimitExceeded as exc:
             return InvalidRequest(
-                400, "BAD_REQUEST", f"request body: {exc}", operation, site, pool, agent_id, session_id
+                400,
+                "BAD_REQUEST",
+                f"request body: {exc}",
+                operation,
+                site,
+                pool=pool,
+                agent_id=agent_id,
+                session_id=session_id,
             )
         except RemoteProtocolError as exc:
-            return InvalidRequest(400, "INVALID_FIELD", str(exc), operation, site, pool, agent_id, session_id)
+            return InvalidRequest(
+                400, "INVALID_FIELD", str(exc), operation, site, pool=pool, agent_id=agent_id, session_id=session_id
+            )
 
         return RequestReceived(operation, site, pool, agent_id, session_id, token, request)
 

@@ -184,9 +184,9 @@ def test_a_body_that_is_not_json_by_content_type_is_400(content_type: bytes | No
         "Content-Type must be application/json; charset=utf-8",
         POST_MESSAGE,
         SITE,
-        POOL,
-        AGENT_ID,
-        SESSION_ID,
+        pool=POOL,
+        agent_id=AGENT_ID,
+        session_id=SESSION_ID,
     )
 
 
