@@ -2,12 +2,14 @@
 
 - ``demo`` starts the emulator in-process on a free port, opens an agent
   session and an engagement, posts through every transport (sync, anyio on
-  asyncio, anyio on trio, trio), reads back what the emulator recorded, and
-  prints a short report.  It needs no network and no configuration.
-- ``emulator`` serves the agent API and the emulator's control surface on
-  loopback and prints one line, its URL, once it accepts connections; it
-  logs one line per request to stderr, as ``python -m http.server`` does,
-  unless ``--quiet``.
+  asyncio, anyio on trio, trio), reads back what the emulator recorded, lets
+  the end user answer and one getMessages poll deliver it, and prints a
+  short report.  It needs no network and no configuration.
+- ``emulator`` serves a whole chat server on loopback: the agent API, the
+  site calls (serviceSettings, agentTokens) and the emulator's control
+  surface.  It prints one line, its URL, once it accepts connections (and
+  before it, on stderr, the account to log on with); it logs one line per
+  request to stderr, as ``python -m http.server`` does, unless ``--quiet``.
 - ``post`` posts one message to a chat server with the blocking client and
   prints the decoded response, or the error with its status and code.  The
   session id and the token may come from the environment
@@ -202,9 +204,11 @@ def _parser() -> argparse.ArgumentParser:
     emulator = commands.add_parser(
         "emulator",
         help="serve a local chat emulator",
-        description="Serve the agent API and the emulator's control surface (/emulator/...) until interrupted. "
-        "Prints one line, the emulator's URL, once it accepts connections, and logs one line per request "
-        "to stderr (--quiet: none).",
+        description="Serve a whole chat server until interrupted: the agent API (all fifteen operations, polls "
+        "held up to --poll-hold-ms), the site calls serviceSettings and agentTokens, and the emulator's control "
+        "surface (/emulator/...: accounts, sessions, engagements, the end user, pool moves, faults).  Prints the "
+        "account to log on with to stderr, then one line, the emulator's URL, once it accepts connections, and "
+        "logs one line per request to stderr (--quiet: none of it but the URL).",
         epilog="Exit status: 0 once stopped by SIGINT or SIGTERM, 1 if the port is in use, 2 for a bad argument "
         "(a host it cannot listen on among them).",
         formatter_class=_HelpFormatter,
