@@ -1338,3 +1338,15 @@ def test_a_post_while_no_poll_is_held_says_so_once_the_session_polls() -> None:
     held.expire()
     after = post(bot, engagement_id)
     assert (after.response.chat_post_result.client_reset, after.poll_needed) == (2, True)
+
+
+def test_a_takeover_with_no_room_for_the_new_session_is_503_to_the_held_poll() -> None:
+    # The bytes hold the account, the session and a little more, but not a second session.
+    emulator = Emulator(faults=FaultPlan(takeover=1.0), max_stored_bytes=Emulator().stored_bytes + 200)
+    bot = open_driver(emulator)
+    engagement_id = emulator.start_engagement(bot.session.session_id or "")
+    held = bot.send(cp.GetMessagesRequest())
+    emulator.end_user_says(engagement_id, "x")
+    event = held.expire()
+    assert (event.status, event.code) == (503, "CAPACITY_EXCEEDED")
+    assert emulator.session(bot.session.session_id or "").pending_messages == 1  # nothing was lost

@@ -256,8 +256,10 @@ class AgentApi:
         session = self.store.sessions.get(poll.session_id)
         if session is None or poll.superseded:
             return Reply(body=_timeout_answer(poll, now_ms))
-        assert isinstance(poll.request, GetMessagesRequest)
-        return self.deliver_now(session, poll.request, now_ms)
+        request = poll.request
+        assert isinstance(request, GetMessagesRequest)
+        # Guarded as a request is: a poll fault's takeover may find no room for the new session.
+        return self._guarded(lambda: self.deliver_now(session, request, now_ms))
 
     def deliver_now(self, session: Session, request: GetMessagesRequest, now_ms: int) -> Reply:
         """A poll answered now: what is queued for it (with the poll faults), or one ChatGetTimeout."""
