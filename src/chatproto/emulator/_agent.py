@@ -107,7 +107,6 @@ class AgentApi:
         self,
         store: Store,
         *,
-        sites: tuple[str, ...],
         pool: str,
         new_session_id: Callable[[], str],
         max_sessions: int,
@@ -116,7 +115,6 @@ class AgentApi:
         poll_hold_ms: int,
     ) -> None:
         self.store = store
-        self.sites = sites
         self.pool = pool
         self.new_session_id = new_session_id
         self.max_sessions = max_sessions

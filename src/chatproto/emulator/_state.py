@@ -131,7 +131,6 @@ class Emulator:
         self._store = Store(max_stored_bytes, token_factory or _counting("emulator-token-"))
         self._api = AgentApi(
             self._store,
-            sites=self._sites,
             pool=check_pool(pool),
             new_session_id=session_id_factory or _counting("node0emulator"),
             max_sessions=max_sessions,
