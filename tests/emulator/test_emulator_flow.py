@@ -38,10 +38,13 @@ LONG_HOLD_MS = 60_000
 
 
 @contextlib.contextmanager
-def serving(**options: Any) -> Iterator[BackgroundEmulator]:
+def serving(backend: str = "asyncio", **options: Any) -> Iterator[BackgroundEmulator]:
     emulator = Emulator(session_id_factory=new_session_id, token_factory=new_token, **options)
-    with BackgroundEmulator(emulator) as server:
+    with BackgroundEmulator(emulator, backend=backend) as server:
         yield server
+
+
+BACKENDS = pytest.mark.parametrize("backend", ["asyncio", "trio"])
 
 
 def wait_for(condition: Callable[[], bool]) -> None:
@@ -233,8 +236,9 @@ def poll_bytes(session: Any, sequence: int) -> bytes:
     )
 
 
-def test_a_held_poll_whose_client_hangs_up_is_released_at_once() -> None:
-    with serving(poll_hold_ms=LONG_HOLD_MS) as server:
+@BACKENDS
+def test_a_held_poll_whose_client_hangs_up_is_released_at_once(backend: str) -> None:
+    with serving(backend, poll_hold_ms=LONG_HOLD_MS) as server:
         session = server.open_session("12")
         engagement_id = server.start_engagement(session.session_id)
         client = RawClient(server.url)
@@ -249,8 +253,9 @@ def test_a_held_poll_whose_client_hangs_up_is_released_at_once() -> None:
         assert b'"body":"kept for the next poll"' in body
 
 
-def test_a_second_poll_on_another_connection_answers_the_first_with_a_timeout() -> None:
-    with serving(poll_hold_ms=LONG_HOLD_MS) as server:
+@BACKENDS
+def test_a_second_poll_on_another_connection_answers_the_first_with_a_timeout(backend: str) -> None:
+    with serving(backend, poll_hold_ms=LONG_HOLD_MS) as server:
         session = server.open_session("12")
         engagement_id = server.start_engagement(session.session_id)
         with RawClient(server.url) as first, RawClient(server.url) as second:
@@ -266,8 +271,9 @@ def test_a_second_poll_on_another_connection_answers_the_first_with_a_timeout() 
             assert (status, b'"body":"to the second"' in body, b'"sequenceNumber":2,' in body) == (200, True, True)
 
 
-def test_a_request_pipelined_behind_a_held_poll_is_answered_after_it() -> None:
-    with serving(poll_hold_ms=LONG_HOLD_MS) as server:
+@BACKENDS
+def test_a_request_pipelined_behind_a_held_poll_is_answered_after_it(backend: str) -> None:
+    with serving(backend, poll_hold_ms=LONG_HOLD_MS) as server:
         session = server.open_session("12")
         engagement_id = server.start_engagement(session.session_id)
         with RawClient(server.url) as client:
@@ -311,8 +317,9 @@ def test_in_strict_mode_a_second_poll_is_refused_over_http() -> None:
             )
 
 
-def test_a_poll_expires_with_one_chat_get_timeout_and_the_connection_serves_on() -> None:
-    with serving(poll_hold_ms=50) as server:
+@BACKENDS
+def test_a_poll_expires_with_one_chat_get_timeout_and_the_connection_serves_on(backend: str) -> None:
+    with serving(backend, poll_hold_ms=50) as server:
         session = server.open_session("12")
         with RawClient(server.url) as client:
             for sequence in (1, 2):
