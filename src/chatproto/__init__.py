@@ -39,7 +39,6 @@ from ._api_error import ApiError as ApiError
 from ._api_error import ConflictError as ConflictError
 from ._api_error import SessionExpiredError as SessionExpiredError
 from ._client import ClientConnection as ClientConnection
-from ._client import ConnectionState as ConnectionState
 from ._enums import AgentStatus as AgentStatus
 from ._enums import AssignmentAction as AssignmentAction
 from ._enums import AssignmentActionType as AssignmentActionType
@@ -69,6 +68,7 @@ from ._events import RequestReceived as RequestReceived
 from ._events import ResponseReceived as ResponseReceived
 from ._events import ServerEvent as ServerEvent
 from ._events import answer_to as answer_to
+from ._exchange import ConnectionState as ConnectionState
 from ._limits import Limits as Limits
 from ._operations import OPERATIONS as OPERATIONS
 from ._operations import Operation as Operation
