@@ -14,7 +14,6 @@ codec) reads this table, as the agent operations' is read: a new call is a
 row and its models.
 """
 
-
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Generic
