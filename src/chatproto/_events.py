@@ -138,7 +138,7 @@ class InvalidRequest(msgspec.Struct, frozen=True):
     A site call that cannot be served is one too (see `SiteRequestReceived`):
     an unknown resource under the site calls' path (404), a wrong method
     (405), malformed Basic credentials, a bad application context or a body
-    that is not ``{}`` (400); its ``operation`` and ``site`` are None.
+    that is not a JSON object (400); its ``operation`` and ``site`` are None.
 
     Attributes:
         status: the status to answer with (400, 404 or 405).
@@ -146,6 +146,8 @@ class InvalidRequest(msgspec.Struct, frozen=True):
         message: what was wrong, naming the field or the path segment.
         operation: the agent operation, if the path named a known one.
         site: the site from the path, if it was valid.
+        site_operation: the site call, if the path named one (so a 405 can
+            say which method it takes).
     """
 
     status: int
@@ -153,6 +155,7 @@ class InvalidRequest(msgspec.Struct, frozen=True):
     message: str
     operation: Operation | None = None
     site: str | None = None
+    site_operation: SiteOperation | None = None
 
 
 class HTTPRequestReceived(msgspec.Struct, frozen=True):

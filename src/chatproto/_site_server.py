@@ -64,27 +64,27 @@ def classify_site(
     if operation is None:
         return InvalidRequest(404, "NOT_FOUND", f"no site call at {path!r}")
     if method != operation.method:
-        return InvalidRequest(405, "METHOD_NOT_ALLOWED", f"{operation.name} takes {operation.method}, not {method}")
+        message = f"{operation.name} takes {operation.method}, not {method}"
+        return InvalidRequest(405, "METHOD_NOT_ALLOWED", message, site_operation=operation)
     try:
         authorization = one_header(head, b"authorization")
         credentials = None if authorization is None else parse_basic_authorization(authorization)
         app_context = app_context_of(head)
         content_type = one_header(head, b"content-type")
     except LocalProtocolError as exc:
-        return InvalidRequest(400, "BAD_REQUEST", str(exc))
+        return InvalidRequest(400, "BAD_REQUEST", str(exc), site_operation=operation)
     if operation.method == "GET":
         body_in = b""  # a GET's body, if any, is no input
     else:
         body_in = body
         if body and (content_type or "").split(";")[0].strip().lower() != "application/json":
-            return InvalidRequest(
-                400, "BAD_REQUEST", f"{operation.name}: a body's Content-Type must be application/json"
-            )
+            message = f"{operation.name}: a body's Content-Type must be application/json"
+            return InvalidRequest(400, "BAD_REQUEST", message, site_operation=operation)
     try:
         request = decode_site_request(operation, body_in, max_depth)
     except LimitExceeded as exc:
-        return InvalidRequest(400, "BAD_REQUEST", f"request body: {exc}")
+        return InvalidRequest(400, "BAD_REQUEST", f"request body: {exc}", site_operation=operation)
     except RemoteProtocolError as exc:
-        return InvalidRequest(400, "INVALID_FIELD", str(exc))
+        return InvalidRequest(400, "INVALID_FIELD", str(exc), site_operation=operation)
     username, password = (None, None) if credentials is None else credentials
     return SiteRequestReceived(method, path, query, headers, body, operation, username, password, app_context, request)

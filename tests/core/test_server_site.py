@@ -193,7 +193,7 @@ def test_the_credentials_and_the_comment(
 )
 def test_unreadable_credentials_or_a_bad_comment_are_400(headers: list[tuple[bytes, bytes]], message: str) -> None:
     event = event_of(site_call(headers=headers))
-    assert event == cp.InvalidRequest(400, "BAD_REQUEST", message)
+    assert event == cp.InvalidRequest(400, "BAD_REQUEST", message, site_operation=SERVICE_SETTINGS)
 
 
 def test_the_password_is_never_shown_whole() -> None:
@@ -218,22 +218,49 @@ def test_the_password_is_never_shown_whole() -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "status", "code", "message"),
+    ("method", "path", "status", "code", "call", "message"),
     [
-        (b"GET", "/services/rest/crossChannelServices/latest/serviceSettings/2", 404, "NOT_FOUND", "no site call at"),
-        (b"GET", "/services/rest/crossChannelServices/latest/", 404, "NOT_FOUND", "no site call at"),
-        (b"GET", AGENT_TOKENS_PATH + "/", 404, "NOT_FOUND", "no site call at"),
-        (b"POST", SERVICE_SETTINGS_PATH, 405, "METHOD_NOT_ALLOWED", "serviceSettings takes GET, not POST"),
-        (b"HEAD", SERVICE_SETTINGS_PATH, 405, "METHOD_NOT_ALLOWED", "serviceSettings takes GET, not HEAD"),
-        (b"GET", AGENT_TOKENS_PATH, 405, "METHOD_NOT_ALLOWED", "agentTokens takes POST, not GET"),
+        (
+            b"GET",
+            "/services/rest/crossChannelServices/latest/serviceSettings/2",
+            404,
+            "NOT_FOUND",
+            None,
+            "no site call at",
+        ),
+        (b"GET", "/services/rest/crossChannelServices/latest/", 404, "NOT_FOUND", None, "no site call at"),
+        (b"GET", AGENT_TOKENS_PATH + "/", 404, "NOT_FOUND", None, "no site call at"),
+        (
+            b"POST",
+            SERVICE_SETTINGS_PATH,
+            405,
+            "METHOD_NOT_ALLOWED",
+            SERVICE_SETTINGS,
+            "serviceSettings takes GET, not POST",
+        ),
+        (
+            b"HEAD",
+            SERVICE_SETTINGS_PATH,
+            405,
+            "METHOD_NOT_ALLOWED",
+            SERVICE_SETTINGS,
+            "serviceSettings takes GET, not HEAD",
+        ),
+        (b"GET", AGENT_TOKENS_PATH, 405, "METHOD_NOT_ALLOWED", AGENT_TOKENS, "agentTokens takes POST, not GET"),
     ],
 )
 def test_an_unknown_site_resource_or_the_wrong_method(
-    method: bytes, path: str, status: int, code: str, message: str
+    method: bytes, path: str, status: int, code: str, call: cp.SiteOperation | None, message: str
 ) -> None:
     event = event_of(site_call(path, method=method))
     assert isinstance(event, cp.InvalidRequest)
-    assert (event.status, event.code, event.operation, event.site) == (status, code, None, None)
+    assert (event.status, event.code, event.operation, event.site, event.site_operation) == (
+        status,
+        code,
+        None,
+        None,
+        call,
+    )
     assert event.message.startswith(message)
 
 
@@ -287,14 +314,16 @@ def test_agent_tokens_refuses_another_body(body: bytes, content_type: bytes | No
     headers = [] if content_type is None else [(b"Content-Type", content_type)]
     event = event_of(site_call(AGENT_TOKENS_PATH, method=b"POST", headers=headers, body=body))
     assert isinstance(event, cp.InvalidRequest)
-    assert (event.status, event.code) == (400, code)
+    assert (event.status, event.code, event.site_operation) == (400, code, AGENT_TOKENS)
     assert event.message.startswith(message)
 
 
 def test_a_repeated_content_type_is_400() -> None:
     headers = [(b"Content-Type", b"application/json"), (b"Content-Type", b"application/json")]
     event = event_of(site_call(AGENT_TOKENS_PATH, method=b"POST", headers=headers, body=b"{}"))
-    assert event == cp.InvalidRequest(400, "BAD_REQUEST", "content-type given more than once")
+    assert event == cp.InvalidRequest(
+        400, "BAD_REQUEST", "content-type given more than once", site_operation=AGENT_TOKENS
+    )
 
 
 # --- agent calls as Oracle's own client sends them ------------------------------------------------------
