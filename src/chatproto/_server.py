@@ -8,11 +8,14 @@ is theirs to decide.
 A request under the agent path that cannot be served (unknown operation,
 wrong method, wrong content type, a body that does not validate) is an
 `InvalidRequest` event, not an exception: the server answers it and the
-connection carries on.  The site calls (serviceSettings, agentTokens) are
-read too, by `_site_server`: a `SiteRequestReceived`, or an `InvalidRequest`.
-Header names match in any case; ``Content-Type: application/json`` needs no
-charset (Oracle's own client sends none [OC]).  Malformed HTTP is a `RemoteProtocolError` whose
+connection carries on.  Malformed HTTP is a `RemoteProtocolError` whose
 ``error_status_hint`` is the status to answer with before closing.
+
+The site calls (serviceSettings, agentTokens) are read too, by
+`_site_server`: a `SiteRequestReceived`, or an `InvalidRequest`.  What
+Oracle's own client sends the chat server is read as it comes [OC]: header
+names in any case, ``Content-Type: application/json`` without a charset,
+the bearer token on every operation, and ``OSvC-CREST-Application-Context``.
 """
 
 from __future__ import annotations
