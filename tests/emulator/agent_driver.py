@@ -157,7 +157,7 @@ def site_request(
 def site_call(emulator: Emulator, data: bytes) -> tuple[Reply, bytes]:
     """The emulator's reply to a site call, and the bytes a server writes for it."""
     conn, event = receive(data)
-    assert isinstance(event, cp.HTTPRequestReceived)
+    assert isinstance(event, cp.SiteRequestReceived | cp.InvalidRequest), event
     reply = emulator.handle(event, now_ms=NOW_MS)
     return reply, conn.send_response(reply.status, reply.body, headers=reply.headers)
 

@@ -105,16 +105,7 @@ def test_agent_tokens_issues_a_token_per_call() -> None:
 
 
 @pytest.mark.parametrize(
-    "authorization",
-    [
-        None,
-        "Bearer abc",
-        "Basic !!!",
-        "Basic " + "gA==",  # not UTF-8
-        basic("bot", "wrong"),
-        basic("nobody", "emulator"),
-        "Basic " + __import__("base64").b64encode(b"bot").decode(),  # no colon
-    ],
+    "authorization", [None, "Bearer abc", basic("bot", "wrong"), basic("nobody", "emulator"), basic("", "")]
 )
 @pytest.mark.parametrize("path", [SERVICE_SETTINGS_PATH, AGENT_TOKENS_PATH])
 def test_a_bad_basic_login_is_401_with_a_challenge_and_json(authorization: str | None, path: str) -> None:
@@ -129,25 +120,51 @@ def test_a_bad_basic_login_is_401_with_a_challenge_and_json(authorization: str |
     assert reply.status == 401
 
 
+@pytest.mark.parametrize(
+    ("authorization", "message"),
+    [
+        ("Basic !!!", "Authorization: the Basic credentials are not base64"),
+        ("Basic Ym90", "Authorization: the Basic credentials hold no ':' between user id and password"),
+    ],
+)
+def test_basic_credentials_that_cannot_be_read_are_400(authorization: str, message: str) -> None:
+    reply, data = site_call(Emulator(), site_request("GET", SERVICE_SETTINGS_PATH, authorization=authorization))
+    assert body_of(data) == {"exceptionCode": "BAD_REQUEST", "message": message}
+    assert reply.status == 400
+
+
 def test_the_application_context_may_have_40_characters_not_41() -> None:
     emulator = Emulator()
     assert site_call(emulator, site_request("GET", SERVICE_SETTINGS_PATH, context="x" * 40))[0].status == 200
     assert site_call(emulator, site_request("GET", SERVICE_SETTINGS_PATH, context=None))[0].status == 200
     _, data = site_call(emulator, site_request("GET", SERVICE_SETTINGS_PATH, context="x" * 41))
     assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-    assert body_of(data) == {
-        "exceptionCode": "BAD_REQUEST",
-        "message": "OSvC-CREST-Application-Context: at most 40 characters, not 41",
-    }
+    document = body_of(data)
+    assert isinstance(document, dict)
+    assert document["exceptionCode"] == "BAD_REQUEST"
+    assert "OSvC-CREST-Application-Context" in document["message"]
+    assert "40" in document["message"]
+
+
+def test_the_application_context_of_a_chat_call_is_held_to_40_characters_too() -> None:
+    emulator = Emulator()
+    bot = open_driver(emulator)
+    for context, status in (("x" * 40, 200), ("x" * 41, 400)):
+        data = raw_agent_request(bot, "setActivityStatus", b'{"status":"AVAILABLE","subTypeId":1}').replace(
+            b"\r\n\r\n", f"\r\nOSvC-CREST-Application-Context: {context}\r\n\r\n".encode(), 1
+        )
+        _, event = receive(data)
+        assert not isinstance(event, cp.ConnectionClosed)
+        assert emulator.handle(event, now_ms=NOW_MS).status == status
 
 
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "code", "message"),
     [
-        ("POST", SERVICE_SETTINGS_PATH, b"", 405, "METHOD_NOT_ALLOWED", "takes GET, not 'POST'"),
-        ("GET", AGENT_TOKENS_PATH, b"", 405, "METHOD_NOT_ALLOWED", "takes POST, not 'GET'"),
-        ("GET", "/services/rest/crossChannelServices/latest/x", b"", 404, "NOT_FOUND", "no site resource at"),
-        ("POST", AGENT_TOKENS_PATH, b'{"a": 1}', 400, "BAD_REQUEST", "agentTokens takes an empty body ({})"),
+        ("POST", SERVICE_SETTINGS_PATH, b"", 405, "METHOD_NOT_ALLOWED", "serviceSettings takes GET, not POST"),
+        ("GET", AGENT_TOKENS_PATH, b"", 405, "METHOD_NOT_ALLOWED", "agentTokens takes POST, not GET"),
+        ("GET", "/services/rest/crossChannelServices/latest/x", b"", 404, "NOT_FOUND", "no site call at"),
+        ("POST", AGENT_TOKENS_PATH, b"[1]", 400, "INVALID_FIELD", "Expected `object`, got `array`"),
     ],
 )
 def test_site_call_errors(method: str, path: str, body: bytes, status: int, code: str, message: str) -> None:

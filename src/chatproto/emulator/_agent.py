@@ -186,7 +186,9 @@ class AgentApi:
         """The 403 for an invalid request from a session that may not act, else None: sessions
         are checked before bodies."""
         operation = event.operation
-        if operation is None or not operation.needs_session or event.site is None or event.status != 400:
+        # Only a request refused for its body carries the session it names; one refused for a
+        # header (X-AID itself, say) is answered 400 for it.
+        if operation is None or not operation.needs_session or event.site is None or event.session_id is None:
             return None
         _, refusal = self.gate(event.site, event.pool, event.agent_id, event.session_id)
         return None if refusal is None else error_reply(403, "ACCESS_DENIED", refusal)

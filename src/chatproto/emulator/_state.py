@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable
 
 from .._errors import LocalProtocolError
-from .._events import HTTPRequestReceived, InvalidRequest, RequestReceived
+from .._events import HTTPRequestReceived, InvalidRequest, RequestReceived, SiteRequestReceived
 from .._identity import check_pool, check_site
 from .._post_message import PostMessageRequest
 from . import _messages
@@ -29,7 +29,7 @@ from ._defaults import (
     DEFAULT_SITES,
 )
 from ._faults import NO_FAULTS, FaultPlan
-from ._site import SITE_PATH_PREFIX, handle_site
+from ._site import handle_site
 from ._store import Engagement, Session, Store, next_pool
 from ._types import (
     DEFAULT_ACCOUNT,
@@ -458,9 +458,10 @@ class Emulator:
             refusal = self._api.refuse_invalid(event)
             if refusal is not None:
                 return refusal
-            allow = (event.operation.method,) if event.status == 405 and event.operation is not None else ()
+            refused = event.operation or event.site_operation
+            allow = (refused.method,) if event.status == 405 and refused is not None else ()
             return error_reply(event.status, event.code, event.message, allow=allow)
-        if event.path.startswith(SITE_PATH_PREFIX):
+        if isinstance(event, SiteRequestReceived):
             return handle_site(self._store, event, self._address, self._api.pool)
         return handle_control(self, event)
 
