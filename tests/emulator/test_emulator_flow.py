@@ -182,6 +182,39 @@ def messages(response: Any) -> list[tuple[str, dict[str, Any]]]:
     return [next(iter(item.items())) for item in response.get_response_types or ()]
 
 
+def site_call(url: str, request: cp.SiteRequest) -> Any:
+    """``request`` sent with the core's own site client over a plain socket; its decoded answer."""
+    host, _, port = url.removeprefix("http://").rpartition(":")
+    account = DEFAULT_ACCOUNT
+    conn = cp.SiteConnection(
+        cp.SiteSession(host=f"{host}:{port}", username=account.username, password=account.password)
+    )
+    with socket.create_connection((host, int(port)), timeout=NETWORK_TIMEOUT) as sock:
+        sock.sendall(conn.send(request))
+        while (event := conn.next_event()) is cp.NEED_DATA:
+            conn.receive_data(sock.recv(65536))
+    assert isinstance(event, cp.SiteResponseReceived), event
+    return event.response
+
+
+def test_our_site_client_logs_on_to_the_emulator() -> None:
+    with serving() as server:
+        settings = site_call(server.url, cp.ServiceSettingsRequest())
+        assert isinstance(settings, cp.ServiceSettings)
+        assert (f"http://{settings.domain}:{settings.port}", settings.site_name, settings.pool) == (
+            server.url,
+            SITE,
+            "297:1",
+        )
+        tokens = site_call(server.url, cp.AgentTokensRequest())
+        assert isinstance(tokens, cp.AgentTokens)
+        with client_factory("sync") as make:
+            client = make(server.url, site=settings.site_name, session_id=None, token=tokens.session_token,
+                          pool=settings.pool)  # fmt: skip
+            created = client.send(cp.CreateAgentSessionRequest(logon_override=True))
+        assert server.session(created.session_id).agent_id == DEFAULT_ACCOUNT.agent_id
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_the_whole_flow_with_each_transport(kind: str) -> None:
     with serving(poll_hold_ms=100) as server, client_factory(kind) as make:
