@@ -9,9 +9,13 @@ missed wake would end the test with a ``ChatGetTimeout`` (or the client's timeou
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -175,6 +179,44 @@ def test_a_raw_httpx_bot_runs_the_whole_flow() -> None:
             ("END_USER", "MESSAGE", "Hello?"),
             ("AGENT", "MESSAGE", "Hi Ann"),
         ]
+
+
+def test_chatproto_emulator_serves_a_whole_bot() -> None:
+    # The command as a user runs it, with a short hold, and the raw bot through its whole loop.
+    command = [str(Path(sys.executable).with_name("chatproto")), "emulator", "--port", "0", "--poll-hold-ms", "100"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip()
+            with RawBot(url) as bot, httpx.Client(base_url=url, timeout=NETWORK_TIMEOUT) as control:
+                bot.log_on()
+                bot.call("setActivityStatus", {"status": "AVAILABLE", "subTypeId": 21})
+                bot.call(
+                    "requestAssignment", {"assignmentRequested": True, "idleSessionCount": 1, "maxSessionCount": 1}
+                )
+                engagement_id = control.post("/emulator/engagements", json={"question": "Hi?"}).json()["engagementId"]
+                [(name, _)] = bot.poll()
+                assert name == "ChatEngagementAssignmentNotification"
+                accept = {"action": "ACCEPT", "actionType": "MANUAL", "assignmentType": "LEAD"}
+                bot.call("assignmentAcknowledgement", {**accept, "engagementId": engagement_id})
+                control.post(f"/emulator/engagements/{engagement_id}/end-user/messages", json={"body": "Hello?"})
+                [(name, said)] = bot.poll()
+                assert (name, said["body"]) == ("ChatPostMessage", "Hello?")
+                post = {"body": "Hi!", "destinationType": "ENGAGEMENT", "messageType": "TEXT"}
+                bot.call("postMessage", {**post, "destinationId": engagement_id})
+                control.post(f"/emulator/engagements/{engagement_id}/end-user/leave")
+                assert [name for name, _ in bot.poll()] == ["ChatDisconnectNotification"]
+                bot.call("concludeChat", {"engagementId": engagement_id})
+                bot.call("releaseChat", {"engagementId": engagement_id})
+                assert bot.poll() == [("ChatGetTimeout", {})]  # held 100 ms, then nothing came
+                bot.call("logoff", {"forceLogoff": True})
+                state = control.get(f"/emulator/engagements/{engagement_id}").json()
+            assert state["status"] == "RELEASED"
+            assert [entry["kind"] for entry in state["transcript"]][:3] == ["MESSAGE", "MESSAGE", "LEFT"]
+        finally:
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=NETWORK_TIMEOUT)
+    assert process.returncode == 0, err
 
 
 def messages(response: Any) -> list[tuple[str, dict[str, Any]]]:
