@@ -23,7 +23,7 @@ import msgspec
 from ._codec import decode_error_body, decode_response, encode_request, is_reported
 from ._errors import LocalProtocolError, RemoteProtocolError, SequenceMismatch
 from ._events import CONNECTION_CLOSED, NEED_DATA, ClientEvent, ErrorReceived, NeedData, ResponseReceived
-from ._http import CLOSED, response_reader
+from ._http import CLOSED, response_reader, withhold_text
 from ._limits import DEFAULT_LIMITS, Limits
 from ._operations import OPERATION_OF_REQUEST, Operation
 from ._request_head import RequestHeads
@@ -33,6 +33,9 @@ from ._wire import Request
 # One for every request: h11's events are immutable, and building one
 # normalizes its (empty) trailers, a cost on every send.
 _END_OF_MESSAGE = h11.EndOfMessage()
+
+#: Why a connection is ERROR after a `ClientConnection.send` that did not return.
+_INTERRUPTED = "a send on this connection did not finish (interrupted, or refused by h11); it is not reused"
 
 
 class ConnectionState(enum.Enum):
@@ -48,7 +51,8 @@ class ConnectionState(enum.Enum):
     MUST_CLOSE = "MUST_CLOSE"
     #: The server ended the stream.
     CLOSED = "CLOSED"
-    #: A protocol error, or a send the adapter reported as failed.
+    #: A protocol error, a send the adapter reported as failed, or a `send`
+    #: that did not return (interrupted while it framed the request).
     ERROR = "ERROR"
 
 
@@ -106,11 +110,18 @@ class ClientConnection:
         caller's clock, in epoch milliseconds: the core reads none) when it is
         given; the event for its response carries the request as sent.
 
+        A send that does not return, because an exception (a
+        KeyboardInterrupt, or one a signal handler raised) landed while the
+        request was being framed, leaves the connection in ERROR: it is never
+        reused, and its sequence number stays used.  Raised while the request
+        is still being checked and encoded, it leaves the connection as it was.
+
         Raises:
             LocalProtocolError: the request is invalid (the message names the
                 field), a request is already in flight, the connection cannot
                 be reused, or the session has expired.  Nothing is sent, and
-                the connection's state is unchanged.
+                the connection's state is unchanged.  Also, h11 refused to
+                frame the request (never expected): the connection moves to ERROR.
         """
         state = self._state
         if state is not ConnectionState.IDLE:
@@ -133,15 +144,27 @@ class ClientConnection:
         body = encode_request(operation, request)
         session.commit_sequence_number(number)
 
-        head, body = self._heads.request(operation, session.identity, body)
+        # From here on h11 changes state.  Until the request is framed whole
+        # the connection counts as failed: an exception landing anywhere in
+        # between (a KeyboardInterrupt, or whatever a signal handler raises)
+        # then leaves it never to be reused, instead of IDLE over an h11
+        # connection that is half way through a request, or in its ERROR.
+        self._state = ConnectionState.ERROR
+        self._error = _INTERRUPTED
         conn = self._h11
-        if conn.our_state is h11.DONE:
-            conn.start_next_cycle()
-        # Nothing is buffered: bytes that arrive while idle fail the connection.
-        self._reader.begin()
-        data: bytes = conn.send(head)
-        data += conn.send(h11.Data(data=body))
-        data += conn.send(_END_OF_MESSAGE)
+        try:
+            head, body = self._heads.request(operation, session.identity, body)
+            if conn.our_state is h11.DONE:
+                conn.start_next_cycle()
+            # Nothing is buffered: bytes that arrive while idle fail the connection.
+            self._reader.begin()
+            data: bytes = conn.send(head)
+            data += conn.send(h11.Data(data=body))
+            data += conn.send(_END_OF_MESSAGE)
+        except h11.ProtocolError as exc:
+            # Never expected (the request was validated); still, only our errors leave the core.
+            withhold_text(exc)
+            raise LocalProtocolError("the request could not be framed as HTTP/1.1 (h11 refused it)") from exc
         self._pending = request
         self._operation = operation
         self._state = ConnectionState.AWAITING_RESPONSE
