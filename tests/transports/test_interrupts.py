@@ -33,6 +33,7 @@ from transport_server import ChatServer, refused_port
 
 import chatproto as cp
 import transports
+from transports._backends._threads import ThreadDeadlineScope, ThreadRuntime, time_left
 from transports.sync import AgentClient
 
 OPTIONS: dict[str, Any] = {"site": SITE, "agent_id": AGENT_ID, "session_id": SESSION_ID}
@@ -260,3 +261,41 @@ def test_a_refused_connect_closes_its_socket_and_says_nothing_was_sent() -> None
     assert isinstance(caught.value.__cause__, ConnectionRefusedError)
     assert client.session.last_sequence_number == 0
     assert not isinstance(caught.value, cp.ProtocolError)
+
+
+# -- The blocking runtime's deadline scopes outlive no interrupted exit ---------------------------
+
+
+def test_a_scope_whose_exit_was_skipped_keeps_no_deadline_in_force() -> None:
+    runtime = ThreadRuntime()
+    outer = runtime.move_on_at(runtime.current_time() + 60.0)
+    with outer:
+        # Entered, and let go of without its exit: what an exception landing as
+        # ``__exit__`` starts (or as ``__enter__`` ends) leaves behind.
+        runtime.move_on_at(runtime.current_time() + 0.001).__enter__()
+        gc.collect()
+        left = time_left()
+        assert left is not None
+        assert left > 30.0  # the outer deadline is in force again, not the lost one's
+    assert time_left() is None
+
+
+def test_an_exception_as_the_deadline_scope_exits_leaves_the_next_calls_their_own_deadline(
+    server: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_exit = ThreadDeadlineScope.__exit__
+
+    def interrupted_exit(self: ThreadDeadlineScope, *exc_info: Any) -> bool:
+        monkeypatch.setattr(ThreadDeadlineScope, "__exit__", real_exit)
+        raise Interrupted
+
+    with AgentClient(server.url, timeout=0.05, **OPTIONS) as hasty, AgentClient(server.url, **OPTIONS) as client:
+        monkeypatch.setattr(ThreadDeadlineScope, "__exit__", interrupted_exit)
+        with pytest.raises(Interrupted):
+            hasty.post_message("one", destination_id=27)
+        # The lost scope's deadline passes: it must not end (or fail) the calls after it.
+        lost_deadline = time.monotonic() + 0.05
+        while time.monotonic() < lost_deadline:
+            time.sleep(0.01)
+        assert time_left() is None
+        assert client.post_message("two", destination_id=27).sequence_number == 1
