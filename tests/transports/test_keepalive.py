@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -219,7 +218,7 @@ def test_an_answer_begun_on_a_reused_connection_is_never_sent_again(
 @pytest.fixture
 def reset_idle_connection(
     server: ChatServer, make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SyncClient | PortalClient]:
+) -> SyncClient | PortalClient:
     """A client whose idle connection the server has reset, the reset not seen before the next write.
 
     The server answers, then resets the connection; the test waits until the
@@ -236,7 +235,7 @@ def reset_idle_connection(
         assert time.monotonic() - started < 10.0, "the reset never reached the client"
         time.sleep(0.001)
     monkeypatch.setattr(type(idle.stream), "is_readable", lambda self: False)
-    yield client
+    return client
 
 
 def test_a_request_not_written_whole_on_a_reused_connection_is_sent_again(
