@@ -38,7 +38,7 @@ generated from the async one by scripts/unasync.py.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Self, overload
+from typing import ClassVar, Self, TypeVar
 
 import chatproto as cp
 
@@ -48,6 +48,9 @@ from .._errors import ClientClosedError
 from .._options import ClientBase
 from .._outcomes import closed_unanswered, deadline_passed, outcome_unknown, resend_after_close, result_of
 from .pool import AsyncConnection, AsyncPool
+
+#: The response type of the operation a request belongs to.
+R = TypeVar("R", bound=cp.AgentResponse)
 
 
 class AsyncClient(ClientBase):
@@ -84,12 +87,8 @@ class AsyncClient(ClientBase):
         """Close the idle connections; calls still running close theirs when they end."""
         await self._pool.aclose()
 
-    @overload
-    async def send(self, request: cp.PostMessageRequest) -> cp.PostMessageResponse: ...
-    @overload
-    async def send(self, request: cp.Request) -> cp.Response: ...
-    async def send(self, request: cp.Request) -> Any:
-        """Send any operation's request and return its typed response.
+    async def send(self, request: cp.Request[R]) -> R:
+        """Send any operation's request and return its typed response (a ``Request[R]`` returns an ``R``).
 
         Raises:
             ApiError: the server answered with an error.
@@ -128,11 +127,13 @@ class AsyncClient(ClientBase):
                         await pool.checkin(conn)
                     except BaseException:
                         # An exception that landed as checkin began, before it
-                        # could close the connection (closing twice does nothing).
-                        await conn.stream.aclose()
+                        # could close the connection (dropping twice does nothing).
+                        await pool.drop(conn)
                         raise
                 if answer is not None:
-                    return result_of(answer)
+                    # The core decoded it with the response type of the request's operation.
+                    response: R = result_of(answer)
+                    return response
                 # The server closed the reused connection without a byte of
                 # answer, and the request cannot have been acted on (or is
                 # safe to repeat): once more, on a new connection, and no more.

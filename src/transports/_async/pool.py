@@ -120,7 +120,7 @@ class AsyncPool:
             return await self._connect()
         except BaseException:
             if conn is not None:
-                await conn.stream.aclose()  # closing twice does nothing
+                await self.drop(conn)  # an idle one in hand (dropped already, perhaps)
             slots.release()
             raise
 
@@ -142,21 +142,31 @@ class AsyncPool:
         slots = self._slots
         assert slots is not None, "checkout made them"
         try:
-            if conn.proto.can_reuse:
+            proto = conn.proto
+            if proto.can_reuse:
                 conn.idle_since = self._runtime.current_time()
                 with self.lock:
                     if not self.closed and len(self._idle) < self._max_connections:
                         self._idle.append(conn)
                         return
-            await conn.stream.aclose()
+            await self.drop(conn)
         except BaseException:
             # Interrupted before it was pooled or closed.  (Just after it was
             # pooled, it is closed in the idle list, and a closed stream reads
             # as readable: the next checkout drops it.)
-            await conn.stream.aclose()
+            await self.drop(conn)
             raise
         finally:
             slots.release()
+
+    async def drop(self, conn: AsyncConnection) -> None:
+        """Close ``conn`` for good (its slot is `checkin`'s to give back).
+
+        Dropped perhaps mid-request, it is abandoned first: the core frees
+        what its exchange held (a poll slot).  Dropping twice does nothing more.
+        """
+        conn.proto.abandon()
+        await conn.stream.aclose()
 
     async def aclose(self) -> None:
         """Close the idle connections; those checked out are closed at their checkin."""

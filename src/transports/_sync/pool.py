@@ -121,7 +121,7 @@ class Pool:
             return self._connect()
         except BaseException:
             if conn is not None:
-                conn.stream.close()  # closing twice does nothing
+                self.drop(conn)  # an idle one in hand (dropped already, perhaps)
             slots.release()
             raise
 
@@ -143,21 +143,31 @@ class Pool:
         slots = self._slots
         assert slots is not None, "checkout made them"
         try:
-            if conn.proto.can_reuse:
+            proto = conn.proto
+            if proto.can_reuse:
                 conn.idle_since = self._runtime.current_time()
                 with self.lock:
                     if not self.closed and len(self._idle) < self._max_connections:
                         self._idle.append(conn)
                         return
-            conn.stream.close()
+            self.drop(conn)
         except BaseException:
             # Interrupted before it was pooled or closed.  (Just after it was
             # pooled, it is closed in the idle list, and a closed stream reads
             # as readable: the next checkout drops it.)
-            conn.stream.close()
+            self.drop(conn)
             raise
         finally:
             slots.release()
+
+    def drop(self, conn: Connection) -> None:
+        """Close ``conn`` for good (its slot is `checkin`'s to give back).
+
+        Dropped perhaps mid-request, it is abandoned first: the core frees
+        what its exchange held (a poll slot).  Dropping twice does nothing more.
+        """
+        conn.proto.abandon()
+        conn.stream.close()
 
     def close(self) -> None:
         """Close the idle connections; those checked out are closed at their checkin."""
