@@ -20,6 +20,7 @@ import h11
 import pytest
 
 import chatproto as cp
+from tests.reference import make_site
 
 from .helpers import http_response, make_session, simple_request
 
@@ -182,3 +183,21 @@ def test_h11_refusing_to_frame_is_our_local_error_and_withholds_its_text(monkeyp
     assert isinstance(caught.value.__cause__, h11.LocalProtocolError)
     assert "node01" not in str(caught.value.__cause__)
     _assert_unusable(conn)
+
+
+@pytest.mark.parametrize("where", ["before", "inside", "after"])
+def test_an_interrupted_site_call_leaves_its_connection_unusable(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    # The site calls frame their requests through the same step.
+    conn = cp.SiteConnection(make_site())
+    _inject(monkeypatch, where, 1, KeyboardInterrupt)
+
+    with pytest.raises(KeyboardInterrupt):
+        conn.send(cp.ServiceSettingsRequest())
+    monkeypatch.undo()
+
+    assert conn.state is cp.ConnectionState.ERROR
+    assert not conn.can_reuse
+    with pytest.raises(cp.LocalProtocolError, match="cannot carry another request") as caught:
+        conn.send(cp.ServiceSettingsRequest())
+    assert not isinstance(caught.value, h11.ProtocolError)
+    assert cp.SiteConnection(make_site()).send(cp.ServiceSettingsRequest()).startswith(b"GET ")

@@ -137,6 +137,8 @@ class AsyncClient(ClientBase):
                 # The server closed the reused connection without a byte of
                 # answer, and the request cannot have been acted on (or is
                 # safe to repeat): once more, on a new connection, and no more.
+                # Until it is written, the call is as one that sent nothing.
+                conn = None
                 may_resend = False
                 fresh = True
         # Reached only when the deadline ended the call: say whether a request was out by then.
