@@ -84,12 +84,20 @@ class ClientConnection(ResponseExchange[ResponseReceived | ErrorReceived]):
         caller's clock, in epoch milliseconds: the core reads none) when it is
         given; the event for its response carries the request as sent.
 
+        A send that does not return, because an exception (a
+        KeyboardInterrupt, or one a signal handler raised) landed while the
+        request was being framed, leaves the connection in ERROR: it is never
+        reused, and its sequence number stays used.  One that lands while the
+        request is still checked and encoded leaves the connection as it was.
+
         Raises:
             LocalProtocolError: the request is invalid (the message names the
                 field), a request is already in flight, the connection cannot
                 be reused, the session has expired or was logged off, or it
                 is a getMessages while another of the session is in flight.
                 Nothing is sent, and the connection's state is unchanged.
+                Also, h11 refused to frame the request (never expected): the
+                connection moves to ERROR.
         """
         if self._state is not ConnectionState.IDLE:
             raise self._cannot_send()

@@ -25,12 +25,15 @@ import h11
 
 from ._errors import LocalProtocolError, RemoteProtocolError
 from ._events import CONNECTION_CLOSED, NEED_DATA, ConnectionClosed, NeedData
-from ._http import CLOSED, response_reader
+from ._http import CLOSED, response_reader, withhold_text
 from ._limits import Limits
 
 # One for every request: h11's events are immutable, and building one
 # normalizes its (empty) trailers, a cost on every send.
 _END_OF_MESSAGE = h11.EndOfMessage()
+
+#: Why a connection is ERROR after a send that did not return.
+_INTERRUPTED = "a send on this connection did not finish (interrupted, or refused by h11); it is not reused"
 
 #: The events a complete response decodes to (a success or an error).
 AnswerT = TypeVar("AnswerT")
@@ -49,7 +52,8 @@ class ConnectionState(enum.Enum):
     MUST_CLOSE = "MUST_CLOSE"
     #: The server ended the stream.
     CLOSED = "CLOSED"
-    #: A protocol error, a send the adapter reported as failed, or the
+    #: A protocol error, a send the adapter reported as failed, a send that
+    #: did not return (interrupted while it framed the request), or the
     #: connection was abandoned.
     ERROR = "ERROR"
 
@@ -93,15 +97,33 @@ class ResponseExchange(Generic[AnswerT]):
         return LocalProtocolError(f"this connection cannot carry another request (state {state.name})")
 
     def _write(self, head: h11.Request, body: bytes) -> bytes:
-        """The bytes of a request of ``head`` and ``body`` (both checked); the connection awaits its response."""
+        """The bytes of a request of ``head`` and ``body`` (both checked); the connection awaits its response.
+
+        Until the request is framed whole the connection counts as failed:
+        an exception that lands anywhere in between (a KeyboardInterrupt, or
+        whatever a signal handler raises, most likely while h11 works) then
+        leaves it ERROR, never to be reused, instead of IDLE over an h11
+        connection half way through a request, or in h11's own ERROR.
+
+        Raises:
+            LocalProtocolError: h11 refused to frame the request (never
+                expected: both were checked); the connection moves to ERROR.
+        """
+        self._state = ConnectionState.ERROR
+        self._error = _INTERRUPTED
         conn = self._h11
-        if conn.our_state is h11.DONE:
-            conn.start_next_cycle()
-        # Nothing is buffered: bytes that arrive while idle fail the connection.
-        self._reader.begin()
-        data: bytes = conn.send(head)
-        data += conn.send(h11.Data(data=body))
-        data += conn.send(_END_OF_MESSAGE)
+        try:
+            if conn.our_state is h11.DONE:
+                conn.start_next_cycle()
+            # Nothing is buffered: bytes that arrive while idle fail the connection.
+            self._reader.begin()
+            data: bytes = conn.send(head)
+            data += conn.send(h11.Data(data=body))
+            data += conn.send(_END_OF_MESSAGE)
+        except h11.ProtocolError as exc:
+            # Only our errors leave the core, and h11's text may quote a header.
+            withhold_text(exc)
+            raise LocalProtocolError("the request could not be framed as HTTP/1.1 (h11 refused it)") from exc
         self._state = ConnectionState.AWAITING_RESPONSE
         return data
 

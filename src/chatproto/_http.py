@@ -174,7 +174,7 @@ class MessageReader(Generic[HeadT]):
             try:
                 event = connection.next_event()
             except h11.RemoteProtocolError as exc:
-                _withhold_text(exc)  # first: a limit raised below carries it as context
+                withhold_text(exc)  # first: a limit raised below carries it as context
                 raise self._refusal(exc) from exc
             kind = type(event)
             if kind is h11.Data:
@@ -244,10 +244,10 @@ class MessageReader(Generic[HeadT]):
         return RemoteProtocolError(message, error_status_hint=hint)
 
 
-def _withhold_text(exc: h11.RemoteProtocolError) -> None:
+def withhold_text(exc: h11.ProtocolError) -> None:
     """Replace the text of h11's error, which is chained to ours: h11 quotes
     the offending line, which may hold a bearer token or a session id."""
-    exc.args = ("h11's description is withheld, as it may quote the peer's bytes",)
+    exc.args = ("h11's description is withheld, as it may quote a header (a session id, a token)",)
 
 
 def _response_head(event: h11.Request | h11.Response) -> ResponseHead:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import ssl
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -17,6 +18,13 @@ DEFAULT_TIMEOUT = 10.0
 #: sync client keeps at most this many idle.  A bot posts into a handful of
 #: engagements at once, and the chat server is one host.
 DEFAULT_MAX_CONNECTIONS = 10
+#: Seconds an idle keep-alive connection stays in the pool.  Servers close
+#: the connections they keep idle after a timeout of their own, and one that
+#: closes a connection just as the client reuses it fails that request with
+#: no answer.  The shortest common default is Apache httpd's 5 s (nginx 75 s,
+#: Tomcat 20 s, most load balancers 60 s or more); a second less leaves room
+#: for the network and for the server's clock starting before ours.
+DEFAULT_KEEPALIVE_EXPIRY = 4.0
 
 
 class ClientBase(ABC):
@@ -41,6 +49,9 @@ class ClientBase(ABC):
             further calls wait for a free one, within their timeout), or
             kept idle (sync client).
         limits: bounds on what the server may send (`chatproto.Limits`).
+        keepalive_expiry: seconds an idle connection is kept for reuse; one
+            idle longer is closed instead of reused (0: none is reused).
+            Keep it below the server's keep-alive timeout.
         clock: the wall clock in seconds since the epoch (``time.time``), read
             to fill ``time_created`` when a request leaves it unset.
 
@@ -63,6 +74,7 @@ class ClientBase(ABC):
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         limits: cp.Limits | None = None,
         clock: Callable[[], float] = WALL_CLOCK,
+        keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
     ) -> None:
         self._endpoint = endpoint = parse_url(url)
         if session is None:
@@ -79,6 +91,14 @@ class ClientBase(ABC):
             raise cp.LocalProtocolError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
         if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
             raise cp.LocalProtocolError(f"max_connections must be a positive int, got {max_connections!r}")
+        if (
+            isinstance(keepalive_expiry, bool)
+            or not isinstance(keepalive_expiry, int | float)
+            or not 0 <= keepalive_expiry < math.inf
+        ):
+            raise cp.LocalProtocolError(
+                f"keepalive_expiry must be a number of seconds, 0 or more, got {keepalive_expiry!r}"
+            )
         if ssl_context is not None and not endpoint.tls:
             raise cp.LocalProtocolError("ssl_context was given for an http:// URL; use https://")
         if endpoint.tls and ssl_context is None:
@@ -87,6 +107,7 @@ class ClientBase(ABC):
         self._timeout = None if timeout is None else float(timeout)
         self._ssl_context = ssl_context
         self._max_connections = max_connections
+        self._keepalive_expiry = float(keepalive_expiry)
         self._limits = cp.Limits() if limits is None else limits
         self._clock = clock
         self._open_pool()
@@ -111,3 +132,7 @@ class ClientBase(ABC):
     @property
     def max_connections(self) -> int:
         return self._max_connections
+
+    @property
+    def keepalive_expiry(self) -> float:
+        return self._keepalive_expiry

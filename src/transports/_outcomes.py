@@ -44,24 +44,51 @@ def connect_error(endpoint: Endpoint, exc: OSError) -> ConnectError:
     return ConnectError(f"cannot connect to {endpoint}: {what_happened(exc)}; {_NOTHING_SENT} ({describe(exc)})")
 
 
-def outcome_unknown(request: cp.Request | None, exc: OSError | cp.RemoteProtocolError) -> OutcomeUnknownError:
-    """The error for a call that failed after bytes of its request were written."""
+#: Request types whose operation is safe to repeat (a GET: RFC 9110 section 9.2.1).
+_SAFE_REQUESTS = frozenset(op.request_type for op in cp.OPERATIONS.values() if op.method == "GET")
+
+
+def resend_after_close(request: cp.Request | None) -> bool:
+    """Whether ``request``, written whole on a reused connection that the server then closed
+    without a byte of answer, may be sent again: only if repeating it is harmless (RFC 9112
+    section 9.3.1), which a POST is not, since the server may have acted on it."""
+    return type(request) in _SAFE_REQUESTS
+
+
+def closed_unanswered(exc: OSError | cp.RemoteProtocolError) -> bool:
+    """Whether ``exc`` is the server closing or resetting the connection, rather than garbage,
+    a limit or a timeout (the caller knows no byte of the answer had come)."""
+    if isinstance(exc, OSError):
+        return not isinstance(exc, TimeoutError)
+    return isinstance(exc, cp.PeerClosedEarly)
+
+
+def outcome_unknown(
+    request: cp.Request | None, exc: OSError | cp.RemoteProtocolError, *, stale: bool = False
+) -> OutcomeUnknownError:
+    """The error for a call that failed after bytes of its request were written.
+
+    ``stale``: the connection was a reused one, and the server closed or reset
+    it without a byte of answer; the words say what that most likely means.
+    """
     what = _name(request)
-    if isinstance(exc, cp.RemoteProtocolError):
-        error: OutcomeUnknownError = OutcomeUnknownProtocolError(
-            f"{what}: the server broke the protocol after the request was written ({what_happened(exc)}), "
-            f"{_MAY_HAVE_ACTED}: {describe(exc)}",
-            request=request,
+    if stale:
+        failed = (
+            f"the server closed a reused keep-alive connection without answering ({what_happened(exc)}); "
+            "most likely it had closed it as idle before the request came, but it may have read it"
         )
+    elif isinstance(exc, cp.RemoteProtocolError):
+        failed = f"the server broke the protocol after the request was written ({what_happened(exc)})"
+    else:
+        failed = f"the connection failed after the request was written ({what_happened(exc)})"
+    message = f"{what}: {failed}, {_MAY_HAVE_ACTED}: {describe(exc)}"
+    if isinstance(exc, cp.RemoteProtocolError):
+        error: OutcomeUnknownError = OutcomeUnknownProtocolError(message, request=request)
         error.error_status_hint = exc.error_status_hint  # type: ignore[attr-defined]
         return error
     if isinstance(exc, TimeoutError):
         return _waited_too_long(request)
-    return OutcomeUnknownError(
-        f"{what}: the connection failed after the request was written ({what_happened(exc)}), "
-        f"{_MAY_HAVE_ACTED}: {describe(exc)}",
-        request=request,
-    )
+    return OutcomeUnknownError(message, request=request)
 
 
 def deadline_passed(endpoint: Endpoint, request: cp.Request | None) -> ConnectTimeout | OutcomeUnknownTimeout:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import chatproto as cp
 
@@ -31,30 +31,59 @@ class Endpoint(NamedTuple):
 def parse_url(url: str) -> Endpoint:
     """The endpoint of an ``http://`` or ``https://`` URL with no path beyond ``/``.
 
+    No error repeats the URL, nor any part of it but its scheme: its
+    userinfo, query and fragment may hold a password or a token, and a
+    password typed with a ``/``, ``#`` or ``?`` in it is split into the
+    path, query or fragment.  Credentials are looked for first, so that a
+    URL carrying them is refused for that, whatever else is wrong with it.
+
     Raises:
-        LocalProtocolError: another scheme, no host, a bad port, credentials,
-            a path, a query or a fragment (the core builds the path itself).
+        LocalProtocolError: credentials, another scheme, a path, a query, a
+            fragment (the core builds the path itself), a bad port, no host,
+            or a string that does not split as a URL.
     """
     if not isinstance(url, str):
         raise cp.LocalProtocolError(f"url must be a str, not {type(url).__name__}")
-    parts = urlsplit(url)
+    # urlsplit's and .port's ValueErrors may quote the host part, credentials
+    # and all: they are dropped, not chained (not even as __context__).
+    parts = _split(url)
+    if parts is None:
+        raise cp.LocalProtocolError("url is not a valid URL (such as https://chat.example.com)")
+    if "@" in parts.netloc:
+        raise cp.LocalProtocolError("url may not carry credentials (user:password@); pass token= instead")
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
-        raise cp.LocalProtocolError(f"url must start with http:// or https://, got {url!r}")
-    if parts.username is not None or parts.password is not None:
-        raise cp.LocalProtocolError("url may not carry credentials; pass token= instead")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise cp.LocalProtocolError(f"url must name only the server (the API path is built for you), got {url!r}")
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise cp.LocalProtocolError(f"url has an invalid port: {url!r}") from exc
+        # A scheme is letters, digits, "+", "-" and ".": safe to show, when a "//" shows it is one.
+        got = f", not {scheme}://" if scheme and parts.netloc else ""
+        raise cp.LocalProtocolError(f"url must start with http:// or https://{got}")
+    for part, what in ((parts.query, "a query"), (parts.fragment, "a fragment")):
+        if part:
+            raise cp.LocalProtocolError(f"url may not carry {what}; name only the server, such as https://host:port")
+    if parts.path not in ("", "/"):
+        raise cp.LocalProtocolError("url may not carry a path (the API path is built for you); name only the server")
+    default_port = _DEFAULT_PORTS[scheme]
+    port = _port(parts, default_port)
+    if port is None:
+        raise cp.LocalProtocolError("url has an invalid port: it must be a number from 0 to 65535")
     host = parts.hostname
     if not host:
-        raise cp.LocalProtocolError(f"url has no host: {url!r}")
-    default_port = _DEFAULT_PORTS[scheme]
+        raise cp.LocalProtocolError(f"url has no host: {scheme}://")
     written_host = f"[{host}]" if ":" in host else host
-    if port is None:
-        port = default_port
     host_header = written_host if port == default_port else f"{written_host}:{port}"
     return Endpoint(scheme, host, port, host_header)
+
+
+def _split(url: str) -> SplitResult | None:
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def _port(parts: SplitResult, default: int) -> int | None:
+    """The URL's port (``default`` when it names none), None when it is not a valid one."""
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return default if port is None else port

@@ -86,16 +86,22 @@ class ClientFactory:
         self._portal = portal
         self._made: list[SyncClient | PortalClient] = []
 
-    def __call__(self, url: str, **options: Any) -> SyncClient | PortalClient:
+    @property
+    def client_class(self) -> Any:
+        """The face's `AgentClient`, for a test to subclass and pass back as ``client_class``."""
+        return self._module.AgentClient
+
+    def __call__(self, url: str, *, client_class: Any = None, **options: Any) -> SyncClient | PortalClient:
         options.setdefault("site", SITE)
         options.setdefault("agent_id", AGENT_ID)
         options.setdefault("session_id", SESSION_ID)
         options.setdefault("timeout", 5.0)
+        made = self._module.AgentClient if client_class is None else client_class
         wrapped: SyncClient | PortalClient
         if self._portal is None:
-            wrapped = SyncClient(self._module.AgentClient(url, **options))
+            wrapped = SyncClient(made(url, **options))
         else:
-            make = functools.partial(self._module.AgentClient, url, **options)
+            make = functools.partial(made, url, **options)
             wrapped = PortalClient(self._portal, self._portal.call(make))
         self._made.append(wrapped)
         return wrapped

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import enum
+import select
 import socket
 import ssl
 import struct
@@ -48,6 +49,13 @@ class Act(enum.Enum):
     ERROR_403 = "error-403"
     ERROR_409 = "error-409"
     ERROR_500 = "error-500"  # a non-JSON body
+    # The stale keep-alive race, on cue: answer 200 (keep-alive), then, as the
+    # next request arrives, end the connection without reading a byte of it
+    # (the request is not counted), as a server that closed the idle
+    # connection just before the request came.
+    OK_THEN_RESET_ON_NEXT = "ok-then-reset-on-next"  # closed with the request unread: a reset
+    OK_THEN_FIN_ON_NEXT = "ok-then-fin-on-next"  # a FIN first: the client reads the end of the stream
+    OK_THEN_RESET = "ok-then-reset"  # answer 200 (keep-alive), then reset the idle connection at once
 
 
 class OnAccept(enum.Enum):
@@ -271,6 +279,19 @@ class ChatServer:
             sock.sendall(conn.send_response(200, ok_response(number), close=True))
         elif act is Act.OK_THEN_CLOSE:
             sock.sendall(conn.send_response(200, ok_response(number)))
+        elif act is Act.OK_THEN_RESET:
+            sock.sendall(conn.send_response(200, ok_response(number)))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        elif act in (Act.OK_THEN_RESET_ON_NEXT, Act.OK_THEN_FIN_ON_NEXT):
+            sock.sendall(conn.send_response(200, ok_response(number)))
+            readable, _, _ = select.select([sock], [], [], WAIT_TIMEOUT)
+            if readable and act is Act.OK_THEN_FIN_ON_NEXT:
+                sock.shutdown(socket.SHUT_WR)
+                # Drained unparsed until the client closes, so that it reads
+                # the FIN, not a reset for bytes left unread.
+                with contextlib.suppress(OSError):
+                    while sock.recv(65536):
+                        pass
         elif act is Act.WRONG_SEQUENCE:
             sock.sendall(conn.send_response(200, ok_response(number + 1)))
             return _KEEP

@@ -6,6 +6,17 @@ back to the idle list, any other is closed, so nothing half-used is reused.
 An idle connection that has something to read when it is taken was closed
 (or spoken on) by the server, and is closed too.
 
+Idle connections expire ``keepalive_expiry`` seconds after their last
+answer, measured on the runtime's clock: a server closes the connections it
+keeps alive after a while of its own, and one that does so just as the
+client reuses one makes a request that fails without an answer.  Taking
+connections back before the shortest common server timeout keeps that race
+away from most calls (see `transports._options.DEFAULT_KEEPALIVE_EXPIRY`).
+
+An exception that lands anywhere in here (a KeyboardInterrupt, a
+cancellation) closes the connection in hand before it goes on, rather than
+leaving its socket to the garbage collector.
+
 A call holds one of the runtime's slots from checkout to checkin.  For
 async clients there are ``max_connections`` of them, so at most that many
 connections are open and a call waits for a free one (within its
@@ -35,11 +46,15 @@ from .._url import Endpoint
 class AsyncConnection:
     """A pooled connection: the backend's stream, and the core's state for it."""
 
-    __slots__ = ("proto", "stream")
+    __slots__ = ("idle_since", "proto", "reused", "stream")
 
     def __init__(self, stream: AsyncStream, proto: cp.ClientConnection) -> None:
         self.stream = stream
         self.proto = proto
+        #: When it last went back to the idle list, on the runtime's clock.
+        self.idle_since = 0.0
+        #: Whether `checkout` took it from the idle list (it carried a request before).
+        self.reused = False
 
 
 class AsyncPool:
@@ -55,6 +70,7 @@ class AsyncPool:
         session: cp.AgentSession,
         limits: cp.Limits,
         max_connections: int,
+        keepalive_expiry: float,
     ) -> None:
         self._runtime = runtime
         self._backend = backend
@@ -63,16 +79,20 @@ class AsyncPool:
         self._session = session
         self._limits = limits
         self._max_connections = max_connections
+        self._keepalive_expiry = keepalive_expiry
         # Made on first use, inside the event loop they belong to.
         self._slots: AsyncSlots | None = None
+        # Oldest first: each goes to the end when it comes back, and is taken from there.
         self._idle: list[AsyncConnection] = []
         #: Taken for every step that must not interleave with another call's.
         self.lock = threading.Lock()
         #: Set by `aclose`: no connection goes back to the idle list after it.
         self.closed = False
 
-    async def checkout(self) -> AsyncConnection:
-        """An idle connection the server has not closed, or a new one.
+    async def checkout(self, *, fresh: bool = False) -> AsyncConnection:
+        """An idle connection that has not expired and that the server has not closed, or a new one.
+
+        ``fresh``: a new one, whatever is idle.
 
         Raises:
             ConnectError: no new connection could be had.
@@ -84,18 +104,38 @@ class AsyncPool:
             slots.acquire_nowait()  # no checkpoint (an event-loop turn) when one is free
         except self._runtime.would_block:
             await slots.acquire()
+        conn: AsyncConnection | None = None
         try:
-            while True:
-                with self.lock:
-                    conn = self._idle.pop() if self._idle else None
-                if conn is None:
-                    return await self._connect()
-                if not conn.stream.is_readable():
-                    return conn
-                await conn.stream.aclose()
+            if not fresh:
+                oldest_kept = self._runtime.current_time() - self._keepalive_expiry
+                while True:
+                    with self.lock:
+                        conn = self._take_idle(oldest_kept)
+                    if conn is None:
+                        break
+                    if conn.idle_since > oldest_kept and not conn.stream.is_readable():
+                        conn.reused = True
+                        return conn
+                    await conn.stream.aclose()
+            return await self._connect()
         except BaseException:
+            if conn is not None:
+                await self.drop(conn)  # an idle one in hand (dropped already, perhaps)
             slots.release()
             raise
+
+    def _take_idle(self, oldest_kept: float) -> AsyncConnection | None:
+        """The oldest idle connection if it went idle before ``oldest_kept`` (to be closed), else
+        the newest (the likeliest to be alive), or None; called under the lock."""
+        idle = self._idle
+        if not idle:
+            return None
+        index = 0 if idle[0].idle_since <= oldest_kept else -1
+        # Indexing and del, not pop(): no exception can land between taking it
+        # off the list and the caller holding it (one can after a call returns).
+        conn = idle[index]
+        del idle[index]
+        return conn
 
     async def checkin(self, conn: AsyncConnection) -> None:
         """Give back a connection from `checkout`: kept idle if the core allows, closed otherwise."""
@@ -104,15 +144,29 @@ class AsyncPool:
         try:
             proto = conn.proto
             if proto.can_reuse:
+                conn.idle_since = self._runtime.current_time()
                 with self.lock:
                     if not self.closed and len(self._idle) < self._max_connections:
                         self._idle.append(conn)
                         return
-            # Dropped, perhaps mid-request: the core frees what its exchange held (a poll slot).
-            proto.abandon()
-            await conn.stream.aclose()
+            await self.drop(conn)
+        except BaseException:
+            # Interrupted before it was pooled or closed.  (Just after it was
+            # pooled, it is closed in the idle list, and a closed stream reads
+            # as readable: the next checkout drops it.)
+            await self.drop(conn)
+            raise
         finally:
             slots.release()
+
+    async def drop(self, conn: AsyncConnection) -> None:
+        """Close ``conn`` for good (its slot is `checkin`'s to give back).
+
+        Dropped perhaps mid-request, it is abandoned first: the core frees
+        what its exchange held (a poll slot).  Dropping twice does nothing more.
+        """
+        conn.proto.abandon()
+        await conn.stream.aclose()
 
     async def aclose(self) -> None:
         """Close the idle connections; those checked out are closed at their checkin."""
@@ -125,6 +179,8 @@ class AsyncPool:
     async def _connect(self) -> AsyncConnection:
         endpoint = self._endpoint
         ssl_context = self._ssl_context
+        # Made before the stream, so that nothing can fail between connecting and pooling.
+        proto = cp.ClientConnection(self._session, limits=self._limits)
         try:
             stream = await self._backend.connect(
                 endpoint.host,
@@ -134,4 +190,8 @@ class AsyncPool:
             )
         except OSError as exc:
             raise connect_error(endpoint, exc) from exc
-        return AsyncConnection(stream, cp.ClientConnection(self._session, limits=self._limits))
+        try:
+            return AsyncConnection(stream, proto)
+        except BaseException:
+            await stream.aclose()
+            raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import weakref
 from types import TracebackType
 
 #: The clock every blocking deadline is measured on.
@@ -29,36 +30,62 @@ class DeadlineReached(BaseException):
 
 
 class _InForce(threading.local):
-    #: The scope whose deadline the thread's waits keep: the one that ends
-    #: soonest of those entered, None outside any.
-    scope: ThreadDeadlineScope | None = None
+    """The scopes of the thread whose deadlines are in force in turn, innermost last.
+
+    Weakly held: a scope whose exit an exception skipped (one landing as
+    ``__exit__`` starts, or as ``__enter__`` ends: a KeyboardInterrupt, or
+    what a signal handler raises) dies with the ``with`` statement that let
+    go of it, and drops out here, instead of keeping its deadline in force
+    over every later call of the thread, and failing them all once it passed.
+    """
+
+    def __init__(self) -> None:
+        self.stack: list[weakref.ref[ThreadDeadlineScope]] = []
 
 
 _in_force = _InForce()
 
 
+def _scope_in_force() -> ThreadDeadlineScope | None:
+    """The scope whose deadline the thread's waits keep: the one that ends
+    soonest of those entered, None outside any."""
+    stack = _in_force.stack
+    while stack:
+        scope = stack[-1]()
+        if scope is not None:
+            return scope
+        stack.pop()  # its with statement is over, though its exit never ran
+    return None
+
+
 class ThreadDeadlineScope:
     """trio's ``move_on_at`` for the calling thread: the waits in its block give up at ``deadline``."""
 
-    __slots__ = ("_outer", "cancelled_caught", "deadline")
-
-    _outer: ThreadDeadlineScope | None
+    __slots__ = ("__weakref__", "_in_force", "cancelled_caught", "deadline")
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
         self.cancelled_caught = False
+        self._in_force = False
 
     def __enter__(self) -> ThreadDeadlineScope:
-        outer = self._outer = _in_force.scope
+        outer = _scope_in_force()
         # Inside a scope that ends sooner, the outer deadline stays in force.
         if outer is None or self.deadline < outer.deadline:
-            _in_force.scope = self
+            self._in_force = True
+            _in_force.stack.append(weakref.ref(self))
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None, /
     ) -> bool:
-        _in_force.scope = self._outer
+        if self._in_force:
+            stack = _in_force.stack
+            # From the top: what is above this scope is stale, and goes with it.
+            for index in range(len(stack) - 1, -1, -1):
+                if stack[index]() is self:
+                    del stack[index:]
+                    break
         if type(exc) is DeadlineReached and exc.scope is self:
             self.cancelled_caught = True
             return True
@@ -71,7 +98,7 @@ def time_left() -> float | None:
     Raises:
         DeadlineReached: the deadline has passed.
     """
-    scope = _in_force.scope
+    scope = _scope_in_force()
     if scope is None or scope.deadline == math.inf:
         return None
     left = scope.deadline - monotonic()
@@ -82,12 +109,12 @@ def time_left() -> float | None:
 
 def deadline_reached() -> DeadlineReached:
     """What a wait that ran out of this thread's deadline raises."""
-    return DeadlineReached(_in_force.scope)
+    return DeadlineReached(_scope_in_force())
 
 
 def has_passed() -> bool:
     """Whether this thread's deadline has passed."""
-    scope = _in_force.scope
+    scope = _scope_in_force()
     return scope is not None and monotonic() >= scope.deadline
 
 

@@ -10,6 +10,7 @@ not bounded by it: ``getaddrinfo`` cannot be interrupted.
 
 from __future__ import annotations
 
+import _socket
 import errno
 import os
 import select
@@ -129,7 +130,14 @@ class SocketStream:
 
 
 class SocketBackend:
-    """Connects with ``socket.create_connection``, then ``ssl`` for TLS, within the thread's deadline."""
+    """Connects each address in turn, then ``ssl`` for TLS, within the thread's deadline.
+
+    Every socket it makes is closed before an exception leaves it, a
+    KeyboardInterrupt or whatever a signal handler raises included: the
+    standard library closes the socket of a failed ``create_connection``, and
+    the `ssl.SSLSocket` of a failed handshake, only for an `OSError`, and
+    leaves them to the garbage collector otherwise.
+    """
 
     __slots__ = ()
 
@@ -138,13 +146,16 @@ class SocketBackend:
     ) -> SocketStream:
         sock: socket.socket | None = None
         try:
-            sock = socket.create_connection((host, port), timeout=time_left())
+            sock = _connect_tcp(host, port)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if ssl_context is not None:
                 sock.settimeout(time_left())
-                # On failure the SSLSocket closes the descriptor it took over.
-                sock = ssl_context.wrap_socket(sock, server_hostname=server_hostname)
+                # The handshake apart from the wrapping, so that the SSLSocket,
+                # which takes the descriptor over, is ours to close if it fails.
+                sock = ssl_context.wrap_socket(sock, server_hostname=server_hostname, do_handshake_on_connect=False)
+                sock.do_handshake()
             sock.setblocking(False)
+            return SocketStream(sock)
         except BaseException as exc:
             if sock is not None:
                 sock.close()
@@ -152,4 +163,31 @@ class SocketBackend:
             if isinstance(exc, TimeoutError) and has_passed():
                 raise deadline_reached() from exc
             raise
-        return SocketStream(sock)
+
+
+def _connect_tcp(host: str, port: int) -> socket.socket:
+    """A socket connected to the first address of ``host`` that takes it (``socket.create_connection``'s loop).
+
+    Raises:
+        OSError: name resolution failed, or every address refused or failed
+            (the last address's error).
+    """
+    last_error: OSError | None = None
+    for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        # Made in two steps: ``__new__`` makes no descriptor, and ``__init__``
+        # makes it in a socket already named here, so an exception that lands
+        # right after it (in ``socket.socket()`` it could) cannot lose it.
+        sock = socket.socket.__new__(socket.socket)
+        try:
+            socket.socket.__init__(sock, family, kind, proto)
+            sock.settimeout(time_left())
+            sock.connect(address)
+        except BaseException as exc:
+            # The C close: socket.socket.close needs what __init__ sets after the descriptor.
+            _socket.socket.close(sock)
+            if not isinstance(exc, OSError):
+                raise
+            last_error = exc
+            continue
+        return sock
+    raise last_error or OSError(f"no address found for {host}")

@@ -10,7 +10,27 @@ When the deadline passes, what was waiting gives up, and the call raises
 An interrupted call (cancelled, a KeyboardInterrupt, any exception) gives
 its connection back to the pool in the state the core says it is in, so
 the pool closes it before the exception goes on: nothing half-used is
-reused, and no socket is left open.
+reused, and no socket is left open.  That holds for an exception raised
+while the core frames the request too: the core then says the connection
+failed.
+
+A server closes the keep-alive connections it has kept idle for a while,
+and one may do so just as the client reuses one: the request goes out, and
+the connection closes (or resets) before a byte of the answer.  The pool
+makes that rare (it drops connections idle for ``keepalive_expiry``, and
+those the server has visibly closed), and when it happens the call:
+
+- sends the request once more, on a new connection, when it was not
+  written whole (the server cannot have acted on a request it never got
+  whole), or when its operation is safe to repeat (`resend_after_close`:
+  the GET operation); RFC 9112 section 9.3.1 allows no more;
+- raises `OutcomeUnknownError` saying so otherwise, every POST operation
+  (postMessage included) once written: the server may have read it and
+  closed before answering, and nothing documents that it drops a repeated
+  ``sequenceNumber``, so a second copy could post the message twice.
+
+A request the caller numbered itself is never sent again (its number is
+used); the retry shares the call's deadline.
 
 The async and blocking clients share this code: the blocking one is
 generated from the async one by scripts/unasync.py.
@@ -27,7 +47,7 @@ from .._backends._sync_interface import Backend, Runtime
 from .._clock import now_ms
 from .._errors import ClientClosedError
 from .._options import ClientBase
-from .._outcomes import deadline_passed, outcome_unknown, result_of
+from .._outcomes import closed_unanswered, deadline_passed, outcome_unknown, resend_after_close, result_of
 from .pool import Connection, Pool
 
 #: The response type of the operation a request belongs to.
@@ -51,6 +71,7 @@ class Client(ClientBase):
             session=self._session,
             limits=self._limits,
             max_connections=self._max_connections,
+            keepalive_expiry=self._keepalive_expiry,
         )
 
     def __repr__(self) -> str:
@@ -88,29 +109,62 @@ class Client(ClientBase):
         conn: Connection | None = None
         deadline = math.inf if self._timeout is None else runtime.current_time() + self._timeout
         with runtime.move_on_at(deadline):
-            conn = pool.checkout()
-            try:
-                proto = conn.proto
-                # The session's sequence numbers are handed out one call at a time.
-                with pool.lock:
-                    data = proto.send(request, now_ms=now_ms(self._clock))
-                answer = self._exchange(conn, data)
-            finally:
-                # An invalid request sent nothing, and leaves the connection as it was.
-                pool.checkin(conn)
-            # The core decoded it with the response type of the request's operation.
-            response: R = result_of(answer)
-            return response
+            # Only a request the session numbers is sent again: one the caller numbered has used its number.
+            may_resend = request.sequence_number is None
+            fresh = False
+            while True:
+                conn = pool.checkout(fresh=fresh)
+                try:
+                    proto = conn.proto
+                    # The session's sequence numbers are handed out one call at a time.
+                    with pool.lock:
+                        data = proto.send(request, now_ms=now_ms(self._clock))
+                    answer = self._exchange(conn, data, may_resend=may_resend)
+                finally:
+                    # An invalid request sent nothing and leaves the connection
+                    # reusable; an interrupted send leaves it failed (the core
+                    # says so), and it is closed.
+                    try:
+                        pool.checkin(conn)
+                    except BaseException:
+                        # An exception that landed as checkin began, before it
+                        # could close the connection (dropping twice does nothing).
+                        pool.drop(conn)
+                        raise
+                if answer is not None:
+                    # The core decoded it with the response type of the request's operation.
+                    response: R = result_of(answer)
+                    return response
+                # The server closed the reused connection without a byte of
+                # answer, and the request cannot have been acted on (or is
+                # safe to repeat): once more, on a new connection, and no more.
+                # Until it is written, the call is as one that sent nothing.
+                conn = None
+                may_resend = False
+                fresh = True
         # Reached only when the deadline ended the call: say whether a request was out by then.
         raise deadline_passed(self._endpoint, None if conn is None else conn.proto.pending_request)
 
-    def _exchange(self, conn: Connection, data: bytes) -> cp.ResponseReceived | cp.ErrorReceived:
-        """Write the request and read until the core has its answer."""
+    def _exchange(
+        self, conn: Connection, data: bytes, *, may_resend: bool
+    ) -> cp.ResponseReceived | cp.ErrorReceived | None:
+        """Write the request and read until the core has its answer.
+
+        None when the connection was reused and the server closed or reset it
+        before a byte of the answer (the stale keep-alive race), ``may_resend``
+        holds, and either the request was not written whole (the server cannot
+        have acted on a request it never got whole) or it is safe to repeat
+        (`resend_after_close`).  Any other failure raises.
+        """
         stream, proto = conn.stream, conn.proto
-        written = False
+        written = answered = False
         try:
             stream.write(data)
             written = True
+            # Nothing is buffered before the first read (the core had nothing to parse), so read first.
+            received = stream.read()
+            answered = bool(received)
+            proto.receive_data(received)
             event = proto.next_event()
             while event is cp.NEED_DATA:
                 proto.receive_data(stream.read())
@@ -122,5 +176,9 @@ class Client(ClientBase):
             if not written:
                 proto.send_failed()  # part of the request may be out: never reuse the connection
             if isinstance(exc, OSError | cp.RemoteProtocolError):
-                raise outcome_unknown(proto.pending_request, exc) from exc
+                request = proto.pending_request
+                stale = conn.reused and not answered and closed_unanswered(exc)
+                if stale and may_resend and (not written or resend_after_close(request)):
+                    return None
+                raise outcome_unknown(request, exc, stale=stale) from exc
             raise  # a cancellation, the deadline, a KeyboardInterrupt: left as they are

@@ -7,6 +7,17 @@ back to the idle list, any other is closed, so nothing half-used is reused.
 An idle connection that has something to read when it is taken was closed
 (or spoken on) by the server, and is closed too.
 
+Idle connections expire ``keepalive_expiry`` seconds after their last
+answer, measured on the runtime's clock: a server closes the connections it
+keeps alive after a while of its own, and one that does so just as the
+client reuses one makes a request that fails without an answer.  Taking
+connections back before the shortest common server timeout keeps that race
+away from most calls (see `transports._options.DEFAULT_KEEPALIVE_EXPIRY`).
+
+An exception that lands anywhere in here (a KeyboardInterrupt, a
+cancellation) closes the connection in hand before it goes on, rather than
+leaving its socket to the garbage collector.
+
 A call holds one of the runtime's slots from checkout to checkin.  For
 async clients there are ``max_connections`` of them, so at most that many
 connections are open and a call waits for a free one (within its
@@ -36,11 +47,15 @@ from .._url import Endpoint
 class Connection:
     """A pooled connection: the backend's stream, and the core's state for it."""
 
-    __slots__ = ("proto", "stream")
+    __slots__ = ("idle_since", "proto", "reused", "stream")
 
     def __init__(self, stream: Stream, proto: cp.ClientConnection) -> None:
         self.stream = stream
         self.proto = proto
+        #: When it last went back to the idle list, on the runtime's clock.
+        self.idle_since = 0.0
+        #: Whether `checkout` took it from the idle list (it carried a request before).
+        self.reused = False
 
 
 class Pool:
@@ -56,6 +71,7 @@ class Pool:
         session: cp.AgentSession,
         limits: cp.Limits,
         max_connections: int,
+        keepalive_expiry: float,
     ) -> None:
         self._runtime = runtime
         self._backend = backend
@@ -64,16 +80,20 @@ class Pool:
         self._session = session
         self._limits = limits
         self._max_connections = max_connections
+        self._keepalive_expiry = keepalive_expiry
         # Made on first use, inside the event loop they belong to.
         self._slots: Slots | None = None
+        # Oldest first: each goes to the end when it comes back, and is taken from there.
         self._idle: list[Connection] = []
         #: Taken for every step that must not interleave with another call's.
         self.lock = threading.Lock()
         #: Set by `close`: no connection goes back to the idle list after it.
         self.closed = False
 
-    def checkout(self) -> Connection:
-        """An idle connection the server has not closed, or a new one.
+    def checkout(self, *, fresh: bool = False) -> Connection:
+        """An idle connection that has not expired and that the server has not closed, or a new one.
+
+        ``fresh``: a new one, whatever is idle.
 
         Raises:
             ConnectError: no new connection could be had.
@@ -85,18 +105,38 @@ class Pool:
             slots.acquire_nowait()  # no checkpoint (an event-loop turn) when one is free
         except self._runtime.would_block:
             slots.acquire()
+        conn: Connection | None = None
         try:
-            while True:
-                with self.lock:
-                    conn = self._idle.pop() if self._idle else None
-                if conn is None:
-                    return self._connect()
-                if not conn.stream.is_readable():
-                    return conn
-                conn.stream.close()
+            if not fresh:
+                oldest_kept = self._runtime.current_time() - self._keepalive_expiry
+                while True:
+                    with self.lock:
+                        conn = self._take_idle(oldest_kept)
+                    if conn is None:
+                        break
+                    if conn.idle_since > oldest_kept and not conn.stream.is_readable():
+                        conn.reused = True
+                        return conn
+                    conn.stream.close()
+            return self._connect()
         except BaseException:
+            if conn is not None:
+                self.drop(conn)  # an idle one in hand (dropped already, perhaps)
             slots.release()
             raise
+
+    def _take_idle(self, oldest_kept: float) -> Connection | None:
+        """The oldest idle connection if it went idle before ``oldest_kept`` (to be closed), else
+        the newest (the likeliest to be alive), or None; called under the lock."""
+        idle = self._idle
+        if not idle:
+            return None
+        index = 0 if idle[0].idle_since <= oldest_kept else -1
+        # Indexing and del, not pop(): no exception can land between taking it
+        # off the list and the caller holding it (one can after a call returns).
+        conn = idle[index]
+        del idle[index]
+        return conn
 
     def checkin(self, conn: Connection) -> None:
         """Give back a connection from `checkout`: kept idle if the core allows, closed otherwise."""
@@ -105,15 +145,29 @@ class Pool:
         try:
             proto = conn.proto
             if proto.can_reuse:
+                conn.idle_since = self._runtime.current_time()
                 with self.lock:
                     if not self.closed and len(self._idle) < self._max_connections:
                         self._idle.append(conn)
                         return
-            # Dropped, perhaps mid-request: the core frees what its exchange held (a poll slot).
-            proto.abandon()
-            conn.stream.close()
+            self.drop(conn)
+        except BaseException:
+            # Interrupted before it was pooled or closed.  (Just after it was
+            # pooled, it is closed in the idle list, and a closed stream reads
+            # as readable: the next checkout drops it.)
+            self.drop(conn)
+            raise
         finally:
             slots.release()
+
+    def drop(self, conn: Connection) -> None:
+        """Close ``conn`` for good (its slot is `checkin`'s to give back).
+
+        Dropped perhaps mid-request, it is abandoned first: the core frees
+        what its exchange held (a poll slot).  Dropping twice does nothing more.
+        """
+        conn.proto.abandon()
+        conn.stream.close()
 
     def close(self) -> None:
         """Close the idle connections; those checked out are closed at their checkin."""
@@ -126,6 +180,8 @@ class Pool:
     def _connect(self) -> Connection:
         endpoint = self._endpoint
         ssl_context = self._ssl_context
+        # Made before the stream, so that nothing can fail between connecting and pooling.
+        proto = cp.ClientConnection(self._session, limits=self._limits)
         try:
             stream = self._backend.connect(
                 endpoint.host,
@@ -135,4 +191,8 @@ class Pool:
             )
         except OSError as exc:
             raise connect_error(endpoint, exc) from exc
-        return Connection(stream, cp.ClientConnection(self._session, limits=self._limits))
+        try:
+            return Connection(stream, proto)
+        except BaseException:
+            stream.close()
+            raise
