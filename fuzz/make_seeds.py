@@ -130,6 +130,8 @@ def dictionary() -> list[bytes]:
         b"X-AID: ",
         b"X-JSESSIONID: ",
         b"Authorization: Bearer ",
+        b"Authorization: Basic ",
+        b"OSvC-CREST-Application-Context: ",
         b"0\r\n\r\n",
         b";ext=1",
         b"ffffffffffffffff",
@@ -161,6 +163,9 @@ def dictionary() -> list[bytes]:
         for kind in (operation.request_type, operation.response_type):
             for field in msgspec.structs.fields(kind):
                 tokens.add(b'"%s":' % field.encode_name.encode())
+    for call in cp.SITE_OPERATIONS.values():
+        tokens.update((call.name.encode(), call.path.encode()))
+        tokens.update(b'"%s":' % field.encode_name.encode() for field in msgspec.structs.fields(call.response_type))
     for enum_type in (cp.DestinationType, cp.Visibility, cp.MessageType):
         tokens.update(b'"%s"' % member.value.encode() for member in enum_type)
     return sorted(tokens)

@@ -2,7 +2,7 @@
 drivers that the test suite and the fuzz harnesses share (after h11's
 ``tests/helpers.py``).
 
-`feed` gives a `cp.ClientConnection` or a `cp.ServerConnection` pieces of
+`feed` gives a `cp.ClientConnection`, a `cp.SiteConnection` or a `cp.ServerConnection` pieces of
 bytes (then, if asked, the end of the stream), drains its events after each
 piece, and answers each of a server's events with a responder.  On every
 stream it checks what the core promises whatever the bytes:
@@ -45,11 +45,14 @@ import chatproto as cp
 
 from .reference import bearer_session, make_session, post_message, simple_request
 
-Connection = cp.ClientConnection | cp.ServerConnection
+#: The client role's connections: the chat server's and the B2C site's.
+ClientRole = cp.ClientConnection | cp.SiteConnection
+Connection = ClientRole | cp.ServerConnection
 Responder = Callable[[cp.ServerConnection, Any], bytes]
 T = TypeVar("T")
 
 _CLIENT_EVENTS = (cp.ResponseReceived, cp.ErrorReceived, cp.ConnectionClosed)
+_SITE_EVENTS = (cp.SiteResponseReceived, cp.SiteErrorReceived, cp.ConnectionClosed)
 _SERVER_EVENTS = (cp.RequestReceived, cp.InvalidRequest, cp.HTTPRequestReceived, cp.ConnectionClosed)
 DEFAULT_LIMITS = cp.Limits()
 
@@ -154,12 +157,12 @@ class Fed:
     def record(self) -> list[object]:
         """The events, the error's `signature`, then a client's state or a server's ``can_reuse``."""
         ending = [] if self.error is None else [signature(self.error)]
-        final = self.conn.state if isinstance(self.conn, cp.ClientConnection) else self.conn.can_reuse
+        final = self.conn.can_reuse if isinstance(self.conn, cp.ServerConnection) else self.conn.state
         return [*self.events, *ending, final]
 
     def outcome(self) -> Outcome:
         error = None if self.error is None else type(self.error).__name__
-        if isinstance(self.conn, cp.ClientConnection):
+        if not isinstance(self.conn, cp.ServerConnection):
             return Outcome(self.events, error, self.conn.state.name)
         if self.error is not None:
             return Outcome(self.events, error, "ERROR", int(self.error_answer[9:12]) if self.error_answer else None)
@@ -170,7 +173,13 @@ def events_of(conn: Connection, pieces: Iterable[bytes]) -> Iterator[Any]:
     """The events of ``pieces``, fed one after another, each drained down to `cp.NEED_DATA` or
     `cp.ConnectionClosed`; whatever the caller does with an event (a server answers it) happens
     before the next is asked for."""
-    kinds = _CLIENT_EVENTS if isinstance(conn, cp.ClientConnection) else _SERVER_EVENTS
+    kinds = (
+        _CLIENT_EVENTS
+        if isinstance(conn, cp.ClientConnection)
+        else _SITE_EVENTS
+        if isinstance(conn, cp.SiteConnection)
+        else _SERVER_EVENTS
+    )
     for piece in pieces:
         conn.receive_data(piece)
         while (event := conn.next_event()) is not cp.NEED_DATA:
@@ -209,6 +218,11 @@ def _check_failed(conn: Connection, exc: cp.RemoteProtocolError) -> bytes:
         assert not conn.can_reuse
         _must_raise(conn.next_event, cp.RemoteProtocolError)
         _must_raise(lambda: conn.send(post_message()), cp.LocalProtocolError)
+    elif isinstance(conn, cp.SiteConnection):
+        assert conn.state is cp.ConnectionState.ERROR
+        assert not conn.can_reuse
+        _must_raise(conn.next_event, cp.RemoteProtocolError)
+        _must_raise(lambda: conn.send(cp.ServiceSettingsRequest()), cp.LocalProtocolError)
     else:
         answer = conn.send_error_for(exc)
         assert answer == b"" or answer.startswith((b"HTTP/1.1 4", b"HTTP/1.1 501 ")), answer[:40]
@@ -240,7 +254,7 @@ def sent_client(
     return conn
 
 
-def drive_client(conn: cp.ClientConnection, pieces: Iterable[bytes], *, eof: bool = False) -> list[object]:
+def drive_client(conn: ClientRole, pieces: Iterable[bytes], *, eof: bool = False) -> list[object]:
     """The record of ``pieces`` (then the end of the stream if ``eof``) into ``conn``."""
     return feed(conn, pieces, eof=eof).record()
 
@@ -258,11 +272,11 @@ def client_outcome(
     eof: bool = False,
     request: cp.Request | None = None,
     limits: cp.Limits | None = None,
-    make: Callable[[], cp.ClientConnection] | None = None,
+    make: Callable[[], ClientRole] | None = None,
 ) -> list[object]:
     """The record of ``data`` into a client that sent ``request``, the same however it is cut."""
 
-    def fresh() -> cp.ClientConnection:
+    def fresh() -> ClientRole:
         return make() if make is not None else sent_client(request, limits=limits)
 
     return same_however_cut(data, lambda pieces: drive_client(fresh(), pieces, eof=eof))

@@ -154,3 +154,31 @@ def request_bytes(
     lines.extend(name + b": " + value for name, value in headers)
     lines.append(b"Content-Length: %d" % len(body))
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+# --- the site calls ------------------------------------------------------------------------------
+# The docs give no example of these values; these are ours.  The password holds a ':' (a password
+# may, a user id may not) and the comment a space, as free text does.
+
+SITE_HOST = "b2c-site.example.com"
+USERNAME = "chatbot"
+PASSWORD = "Pa55:w0rd!x"
+APP_CONTEXT = "chatproto bot"
+SERVICE_SETTINGS_PATH = "/services/rest/crossChannelServices/latest/serviceSettings/1"
+AGENT_TOKENS_PATH = "/services/rest/crossChannelServices/latest/agentTokens"
+#: ``Basic `` and the base64 of ``USERNAME:PASSWORD``.
+BASIC_CREDENTIALS = "Basic Y2hhdGJvdDpQYTU1OncwcmQheA=="
+#: serviceSettings' answer: the reference's chat server, site and the docs' example pool and port.
+SERVICE_SETTINGS_BODY = (
+    b'{"domain":"chat_rest_server_domain.com","port":8084,"pool":"123:4","siteName":"day001_221100_sql_001h",'
+    b'"links":[{"rel":"canonical","href":"https://b2c-site.example.com/services/rest/crossChannelServices/latest/'
+    b'serviceSettings/1","mediaType":"application/json"}]}'
+)
+AGENT_TOKENS_BODY = b'{"sessionToken":"eyJhbGciOi.Jsb2dvbi/+=="}'
+
+_SITE: dict[str, object] = {"host": SITE_HOST, "username": USERNAME, "password": PASSWORD, "app_context": APP_CONTEXT}
+
+
+def make_site(**overrides: object) -> cp.SiteSession:
+    """The site calls' reference account."""
+    return cp.SiteSession(**{**_SITE, **overrides})  # type: ignore[arg-type]

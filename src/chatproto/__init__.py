@@ -37,7 +37,6 @@ from ._api_error import ApiError as ApiError
 from ._api_error import ConflictError as ConflictError
 from ._api_error import SessionExpiredError as SessionExpiredError
 from ._client import ClientConnection as ClientConnection
-from ._client import ConnectionState as ConnectionState
 from ._enums import AgentStatus as AgentStatus
 from ._enums import AssignmentAction as AssignmentAction
 from ._enums import AssignmentActionType as AssignmentActionType
@@ -71,7 +70,12 @@ from ._events import NeedData as NeedData
 from ._events import RequestReceived as RequestReceived
 from ._events import ResponseReceived as ResponseReceived
 from ._events import ServerEvent as ServerEvent
+from ._events import SiteErrorReceived as SiteErrorReceived
+from ._events import SiteEvent as SiteEvent
+from ._events import SiteRequestReceived as SiteRequestReceived
+from ._events import SiteResponseReceived as SiteResponseReceived
 from ._events import answer_to as answer_to
+from ._exchange import ConnectionState as ConnectionState
 from ._limits import Limits as Limits
 from ._message_codec import encode_messages as encode_messages
 from ._messages import MESSAGE_TYPES as MESSAGE_TYPES
@@ -96,9 +100,23 @@ from ._operations import Operation as Operation
 from ._post_message import ChatPostResult as ChatPostResult
 from ._post_message import PostMessageRequest as PostMessageRequest
 from ._post_message import PostMessageResponse as PostMessageResponse
+from ._results import ChatActivitySignalChangeResult as ChatActivitySignalChangeResult
+from ._results import ChatAssignmentAcknowledgementResult as ChatAssignmentAcknowledgementResult
+from ._results import ChatClientInfo as ChatClientInfo
 from ._server import ServerConnection as ServerConnection
 from ._session import AgentSession as AgentSession
 from ._session import SessionIdentity as SessionIdentity
+from ._site_client import SiteConnection as SiteConnection
+from ._site_operations import SITE_OPERATIONS as SITE_OPERATIONS
+from ._site_operations import AgentTokens as AgentTokens
+from ._site_operations import AgentTokensRequest as AgentTokensRequest
+from ._site_operations import ServiceSettings as ServiceSettings
+from ._site_operations import ServiceSettingsLink as ServiceSettingsLink
+from ._site_operations import ServiceSettingsRequest as ServiceSettingsRequest
+from ._site_operations import SiteOperation as SiteOperation
+from ._site_operations import SiteRequest as SiteRequest
+from ._site_operations import SiteResponse as SiteResponse
+from ._site_session import SiteSession as SiteSession
 from ._version import __version__ as __version__
 from ._wire import AgentResponse as AgentResponse
 from ._wire import ChatSystemError as ChatSystemError
@@ -109,6 +127,7 @@ __all__ = [
     "MESSAGE_TYPES",
     "NEED_DATA",
     "OPERATIONS",
+    "SITE_OPERATIONS",
     "ActivitySignalChangeRequest",
     "ActivitySignalChangeResponse",
     "ActivityStatusChangeRequest",
@@ -116,6 +135,8 @@ __all__ = [
     "AgentResponse",
     "AgentSession",
     "AgentStatus",
+    "AgentTokens",
+    "AgentTokensRequest",
     "ApiError",
     "AssignmentAcknowledgementRequest",
     "AssignmentAcknowledgementResponse",
@@ -123,6 +144,9 @@ __all__ = [
     "AssignmentActionType",
     "AssignmentType",
     "ChatActivitySignal",
+    "ChatActivitySignalChangeResult",
+    "ChatAssignmentAcknowledgementResult",
+    "ChatClientInfo",
     "ChatConfigChangeNotification",
     "ChatDisconnectNotification",
     "ChatEngagementAssignmentNotification",
@@ -193,10 +217,22 @@ __all__ = [
     "SequenceMismatch",
     "ServerConnection",
     "ServerEvent",
+    "ServiceSettings",
+    "ServiceSettingsLink",
+    "ServiceSettingsRequest",
     "SessionExpiredError",
     "SessionIdentity",
     "SetEngagementPropertyRequest",
     "SetEngagementPropertyResponse",
+    "SiteConnection",
+    "SiteErrorReceived",
+    "SiteEvent",
+    "SiteOperation",
+    "SiteRequest",
+    "SiteRequestReceived",
+    "SiteResponse",
+    "SiteResponseReceived",
+    "SiteSession",
     "SneakPreviewState",
     "SystemMessage",
     "UnknownMessage",

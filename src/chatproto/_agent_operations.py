@@ -1,9 +1,10 @@
 """Wire models of every agent operation besides postMessage (`_post_message`) and getMessages (`_messages`).
 
-Requests follow the reference pages field by field.  Where the published
-docs leave a response's members out (most result objects; see agent-api.md,
-"Gaps"), the member is kept as the JSON the server sent (``dict``/``list``)
-rather than guessed: a decoder must survive what the docs do not promise.
+Requests follow the reference pages field by field.  A response's result
+object is typed (`_results`) where the spec names its members; where the
+published docs leave them out (most result objects; see agent-api.md,
+"Gaps"), it is kept as the JSON the server sent (``dict``/``list``) rather
+than guessed: a decoder must survive what the docs do not promise.
 
 Each operation's response model comes first, so that its request can name
 the type it is answered with (``Request[...]``), which types ``send``.
@@ -22,11 +23,17 @@ from ._enums import (
     SneakPreviewState,
     Visibility,
 )
+from ._results import ChatActivitySignalChangeResult, ChatAssignmentAcknowledgementResult
 from ._wire import AgentResponse, DataKey, Int32, Int64, Request, WireObject
 
 
 class CreateAgentSessionResponse(AgentResponse, frozen=True):
-    """Its ``sessionId`` is the ``X-JSESSIONID`` of every later call (`AgentSession.renew`)."""
+    """Its ``sessionId`` is the ``X-JSESSIONID`` of every later call: the session adopts it by itself.
+
+    ``chatLogonResult`` is a ``ChatLogonResult`` [D] whose members no page
+    shows (a result code, maybe the agent's statuses [I]); Oracle's own
+    client reads only ``sessionId`` [OC].  Kept as the server sent it.
+    """
 
     chat_logon_result: dict[str, Any] | None = None
 
@@ -39,7 +46,9 @@ class CreateAgentSessionRequest(Request[CreateAgentSessionResponse], frozen=True
 
 
 class AssignmentAcknowledgementResponse(AgentResponse, frozen=True):
-    chat_assignment_acknowledgement_result: dict[str, Any] | None = None
+    """``chatAssignmentAcknowledgementResult`` holds the engagement's ``clientList`` [D]."""
+
+    chat_assignment_acknowledgement_result: ChatAssignmentAcknowledgementResult | None = None
 
 
 class AssignmentAcknowledgementRequest(Request[AssignmentAcknowledgementResponse], frozen=True):
@@ -52,6 +61,8 @@ class AssignmentAcknowledgementRequest(Request[AssignmentAcknowledgementResponse
 
 
 class RequestAssignmentResponse(AgentResponse, frozen=True):
+    """``chatRequestAssignmentResult`` [D] has no documented members (likely empty [I]); kept as sent."""
+
     chat_request_assignment_result: dict[str, Any] | None = None
 
 
@@ -64,6 +75,8 @@ class RequestAssignmentRequest(Request[RequestAssignmentResponse], frozen=True):
 
 
 class ConcludeEngagementResponse(AgentResponse, frozen=True):
+    """``chatConcludeEngagementResult`` [D] has no documented members (likely empty [I]); kept as sent."""
+
     chat_conclude_engagement_result: dict[str, Any] | None = None
 
 
@@ -74,6 +87,8 @@ class ConcludeEngagementRequest(Request[ConcludeEngagementResponse], frozen=True
 
 
 class ReleaseEngagementResponse(AgentResponse, frozen=True):
+    """``chatReleaseEngagementResult`` [D] has no documented members (likely empty [I]); kept as sent."""
+
     chat_release_engagement_result: dict[str, Any] | None = None
 
 
@@ -104,6 +119,8 @@ class RerouteAvailabilityRequest(Request[RerouteAvailabilityResponse], frozen=Tr
 
 
 class LogoffResponse(AgentResponse, frozen=True):
+    """A 200 ends the session.  ``chatLogoffResult`` is a placeholder of undocumented type [D]; kept as sent."""
+
     chat_logoff_result: Any = None
 
 
@@ -114,6 +131,8 @@ class LogoffRequest(Request[LogoffResponse], frozen=True):
 
 
 class ActivityStatusChangeResponse(AgentResponse, frozen=True):
+    """``chatActivityStatusChangeResult`` [D] has no documented members; kept as sent."""
+
     chat_activity_status_change_result: dict[str, Any] | None = None
 
 
@@ -125,7 +144,9 @@ class ActivityStatusChangeRequest(Request[ActivityStatusChangeResponse], frozen=
 
 
 class ActivitySignalChangeResponse(AgentResponse, frozen=True):
-    """Members undocumented; the envelope is decoded, the rest ignored."""
+    """The page's response is out of reach [?]; ``chatActivitySignalChangeResult`` is the legacy answer's [OL]."""
+
+    chat_activity_signal_change_result: ChatActivitySignalChangeResult | None = None
 
 
 class ActivitySignalChangeRequest(Request[ActivitySignalChangeResponse], frozen=True):
@@ -167,6 +188,8 @@ class RestApiCustomField(WireObject, frozen=True):
 
 
 class ModifyPropertiesResponse(AgentResponse, frozen=True):
+    """``propertiesResultMap``: property name -> its result [D], whose members are undocumented; kept as sent."""
+
     properties_result_map: dict[str, Any] | None = None
 
 
@@ -180,7 +203,14 @@ class ModifyPropertiesRequest(Request[ModifyPropertiesResponse], frozen=True):
 
 
 class RetrieveAgentsAndQueuesResponse(AgentResponse, frozen=True):
-    """``queues`` is typed as an array but described as a map keyed by queue id: both decode."""
+    """``queues`` is typed as an array but described as a map keyed by queue id: both decode.
+
+    Each agent (``AgentInformation``) and queue (``QueueInformation``) is
+    kept as the server sent it: the spec names only their lists of
+    diagnostics (``mediaList``) and profile ids (``profileIdsList``) [D],
+    and a typed object of those alone would drop the undocumented members
+    that identify the agent or queue.
+    """
 
     agents: list[dict[str, Any]] | None = None
     queues: list[Any] | dict[str, Any] | None = None

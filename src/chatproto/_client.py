@@ -1,58 +1,41 @@
 """`ClientConnection`: one HTTP/1.1 connection to the chat server, client role.
 
-Theory of operation.  `send` turns a request into the bytes to write and
-moves the connection from IDLE to AWAITING_RESPONSE.  `receive_data` only
-buffers.  `next_event` parses what has been buffered and, once a whole
-response is in, decodes it to an event and moves back to IDLE, or to
-MUST_CLOSE when the server will not take another request on this
-connection.  Any protocol error moves to ERROR for good, and the same error
-is raised again on every later call: a broken connection is never reused.
+The state machine (IDLE, AWAITING_RESPONSE, MUST_CLOSE, CLOSED, ERROR) is
+`_exchange`'s, shared with the site calls' `SiteConnection`; what is the
+chat server's is here: requests are numbered by the session and framed
+from its identity, and a 200 is decoded by the operation's model, its
+``chatSystemError`` and sequence number checked.
 
-One request is in flight at a time; nothing is pipelined.  Bytes that arrive
-while no request is outstanding can only be garbage or a response to a
-request never sent, so they are an error rather than the next response.
+The session follows what the server answers through the `SessionRule` of
+the request's operation (see `_session`): the connection calls its hooks
+when it sends, when a 200 decodes, and when the exchange is over, however
+it ended (answered, failed, abandoned).  Most operations have no rule and
+skip all of it.
 """
 
 from __future__ import annotations
 
-import enum
-
-import h11
 import msgspec
 
 from ._codec import decode_error_body, decode_response, encode_request, is_reported
-from ._errors import LocalProtocolError, RemoteProtocolError, SequenceMismatch
-from ._events import CONNECTION_CLOSED, NEED_DATA, ClientEvent, ErrorReceived, NeedData, ResponseReceived
-from ._http import CLOSED, response_reader
+from ._errors import LocalProtocolError, SequenceMismatch
+from ._events import ErrorReceived, ResponseReceived
+from ._exchange import ConnectionState, ResponseExchange
 from ._limits import DEFAULT_LIMITS, Limits
 from ._operations import OPERATION_OF_REQUEST, Operation
 from ._request_head import RequestHeads
-from ._session import AgentSession
+from ._session import SESSION_RULES, AgentSession, SessionRule
 from ._wire import Request
 
-# One for every request: h11's events are immutable, and building one
-# normalizes its (empty) trailers, a cost on every send.
-_END_OF_MESSAGE = h11.EndOfMessage()
+# Request type -> its operation and the session's rule for it (None for most):
+# one lookup per send, as before the rules, and none per response.
+_ROUTES: dict[type, tuple[Operation, SessionRule | None]] = {
+    request_type: (operation, SESSION_RULES.get(operation.name))
+    for request_type, operation in OPERATION_OF_REQUEST.items()
+}
 
 
-class ConnectionState(enum.Enum):
-    """Where a `ClientConnection` is in its exchange."""
-
-    #: Ready to send a request.
-    IDLE = "IDLE"
-    #: A request was sent; its response is not complete yet.
-    AWAITING_RESPONSE = "AWAITING_RESPONSE"
-    #: The last response is complete, but this connection carries no other
-    #: request: the server will close it (``Connection: close``, HTTP/1.0),
-    #: sent bytes past the response, or answered with an error.
-    MUST_CLOSE = "MUST_CLOSE"
-    #: The server ended the stream.
-    CLOSED = "CLOSED"
-    #: A protocol error, or a send the adapter reported as failed.
-    ERROR = "ERROR"
-
-
-class ClientConnection:
+class ClientConnection(ResponseExchange[ResponseReceived | ErrorReceived]):
     """One HTTP/1.1 connection carrying agent API requests for ``session``.
 
     Many connections may share one `AgentSession`; sequence numbers are then
@@ -63,35 +46,30 @@ class ClientConnection:
         limits: bounds on what the server may send.
     """
 
-    __slots__ = ("_error", "_h11", "_heads", "_limits", "_operation", "_pending", "_reader", "_session", "_state")
+    __slots__ = (
+        "__weakref__",  # the session holds its poll's connection weakly
+        "_heads",
+        "_operation",
+        "_pending",
+        "_rule",
+        "_session",
+    )
+
+    _reusable_after = ResponseReceived
 
     def __init__(self, session: AgentSession, *, limits: Limits = DEFAULT_LIMITS) -> None:
         if not isinstance(session, AgentSession):
             raise LocalProtocolError(f"session must be an AgentSession, not {type(session).__name__}")
-        if not isinstance(limits, Limits):
-            raise LocalProtocolError(f"limits must be a Limits, not {type(limits).__name__}")
+        super().__init__(limits)
         self._session = session
         self._heads = RequestHeads()
-        self._limits = limits
-        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=limits.max_header_bytes)
-        self._reader = response_reader(self._h11, limits)
-        self._state = ConnectionState.IDLE
         self._pending: Request | None = None
         self._operation: Operation | None = None
-        self._error: str | None = None
+        self._rule: SessionRule | None = None
 
     @property
     def session(self) -> AgentSession:
         return self._session
-
-    @property
-    def state(self) -> ConnectionState:
-        return self._state
-
-    @property
-    def can_reuse(self) -> bool:
-        """Whether another request may be sent on this connection now."""
-        return self._state is ConnectionState.IDLE
 
     @property
     def pending_request(self) -> Request | None:
@@ -109,20 +87,21 @@ class ClientConnection:
         Raises:
             LocalProtocolError: the request is invalid (the message names the
                 field), a request is already in flight, the connection cannot
-                be reused, or the session has expired.  Nothing is sent, and
-                the connection's state is unchanged.
+                be reused, the session has expired or was logged off, or it
+                is a getMessages while another of the session is in flight.
+                Nothing is sent, and the connection's state is unchanged.
         """
-        state = self._state
-        if state is not ConnectionState.IDLE:
-            if state is ConnectionState.AWAITING_RESPONSE:
-                raise LocalProtocolError("a request is already in flight on this connection; read its response first")
-            raise LocalProtocolError(f"this connection cannot carry another request (state {state.name})")
-        operation = OPERATION_OF_REQUEST.get(type(request))
-        if operation is None:
+        if self._state is not ConnectionState.IDLE:
+            raise self._cannot_send()
+        route = _ROUTES.get(type(request))
+        if route is None:
             raise LocalProtocolError(f"{type(request).__name__} is not the request of any agent operation")
+        operation, rule = route
         session = self._session
         explicit = request.sequence_number
         number = session.claim_sequence_number(operation, explicit)
+        if rule is not None:
+            rule.check(session, self)
         if explicit is None:
             if now_ms is not None and request.time_created is None:
                 request = msgspec.structs.replace(request, sequence_number=number, time_created=now_ms)
@@ -134,130 +113,53 @@ class ClientConnection:
         session.commit_sequence_number(number)
 
         head, body = self._heads.request(operation, session.identity, body)
-        conn = self._h11
-        if conn.our_state is h11.DONE:
-            conn.start_next_cycle()
-        # Nothing is buffered: bytes that arrive while idle fail the connection.
-        self._reader.begin()
-        data: bytes = conn.send(head)
-        data += conn.send(h11.Data(data=body))
-        data += conn.send(_END_OF_MESSAGE)
+        data = self._write(head, body)
+        if rule is not None:
+            rule.sent(session, self)
+            self._rule = rule
         self._pending = request
         self._operation = operation
-        self._state = ConnectionState.AWAITING_RESPONSE
         return data
 
-    def send_failed(self) -> None:
-        """Tell the connection that the bytes from `send` were not all written.
-
-        The outcome of the request is unknown and the connection is never
-        reused: it moves to ERROR.
-        """
-        self._fail("a send on this connection failed; its outcome is unknown")
-
-    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
-        """Buffer bytes received from the server; ``b""`` means the server ended the stream.
-
-        Raises:
-            RemoteProtocolError: data after the end of the stream (the
-                connection moves to ERROR).
-        """
-        try:
-            self._reader.feed(data)
-        except RemoteProtocolError as exc:
-            self._fail(str(exc))
-            raise
-        if data and self._state is ConnectionState.IDLE:
-            # No request is outstanding, so these bytes can only be garbage or
-            # an answer to a request never sent: never the next response.
-            self._fail(f"{len(data)} bytes arrived while no request was outstanding")
-
-    def next_event(self) -> ClientEvent | NeedData:
-        """The next event: `NEED_DATA`, `ResponseReceived`, `ErrorReceived` or `ConnectionClosed`.
-
-        Call it until it returns `NEED_DATA`, then feed more bytes.  While no
-        request is outstanding it returns `NEED_DATA`, or `ConnectionClosed`
-        once the server has ended the stream (every later call returns it too).
-
-        Raises:
-            RemoteProtocolError: the server sent malformed HTTP, a body that
-                does not decode, a mismatched sequence number, more than a
-                limit allows, bytes when no request was outstanding, or closed
-                in the middle of a response.  The connection moves to ERROR
-                and raises the same error on every later call.
-        """
-        state = self._state
-        if state is ConnectionState.AWAITING_RESPONSE:
-            try:
-                return self._next_response_event()
-            except RemoteProtocolError as exc:
-                self._fail(str(exc))
-                raise
-        if state is ConnectionState.ERROR:
-            raise RemoteProtocolError(f"this connection already failed: {self._error}")
-        if state is ConnectionState.CLOSED:
-            return CONNECTION_CLOSED
-        # IDLE or MUST_CLOSE: no request is outstanding.
-        unsolicited = self._reader.buffered()
-        if unsolicited:
-            message = f"{len(unsolicited)} bytes arrived while no request was outstanding"
-            self._fail(message)
-            raise RemoteProtocolError(message)
-        if self._reader.eof:
-            self._state = ConnectionState.CLOSED
-            return CONNECTION_CLOSED
-        return NEED_DATA
-
-    def _next_response_event(self) -> ClientEvent | NeedData:
-        message = self._reader.next_message()
-        if message is None:
-            return NEED_DATA
-        # A close mid-exchange is an error (PeerClosedEarly), never CLOSED:
-        # that only ends an idle connection.
-        assert message is not CLOSED
-        head, body = message
+    def _answer(self, status: int, body: bytes) -> ResponseReceived | ErrorReceived:
         request = self._pending
         operation = self._operation
         assert request is not None
         assert operation is not None
-        event = self._decode(operation, request, head.status, body)
-        self._pending = None
-        self._operation = None
-        conn = self._h11
-        if (
-            type(event) is ResponseReceived
-            and conn.our_state is h11.DONE
-            and conn.their_state is h11.DONE
-            and not self._reader.buffered()
-        ):
-            self._state = ConnectionState.IDLE
-        else:
-            # Connection: close, HTTP/1.0, bytes beyond the response, or an
-            # error answer: after an error the server's state for this
-            # connection is unknown, and a fresh connection costs little next
-            # to a request sent into it.
-            self._state = ConnectionState.MUST_CLOSE
-        return event
-
-    def _decode(self, operation: Operation, request: Request, status: int, body: bytes) -> ClientEvent:
         max_depth = self._limits.max_json_depth
+        event: ResponseReceived | ErrorReceived
         if status == 200:
             response = decode_response(operation, body, max_depth)
             system_error = response.chat_system_error
             if system_error is not None and is_reported(system_error):
-                return ErrorReceived(request, 200, system_error.error_condition, system_error.text, system_error)
-            got = response.sequence_number
-            expected = request.sequence_number
-            assert expected is not None  # send numbered it
-            if got is not None and got != expected:
-                raise SequenceMismatch(expected, got)
-            return ResponseReceived(request, response)
-        if status == 403:
-            self._session.expire()
-        code, text, system_error = decode_error_body(body, max_depth)
-        return ErrorReceived(request, status, code, text, system_error)
+                event = ErrorReceived(request, 200, system_error.error_condition, system_error.text, system_error)
+            else:
+                got = response.sequence_number
+                expected = request.sequence_number
+                assert expected is not None  # send numbered it
+                if got is not None and got != expected:
+                    raise SequenceMismatch(expected, got)
+                rule = self._rule
+                if rule is not None:
+                    response = rule.answered(self._session, request, response)
+                event = ResponseReceived(request, response)
+        else:
+            if status == 403:
+                self._session.expire()
+            code, text, system_error = decode_error_body(body, max_depth)
+            event = ErrorReceived(request, status, code, text, system_error)
+        self._pending = None
+        self._operation = None
+        rule = self._rule
+        if rule is not None:
+            self._rule = None
+            rule.finished(self._session, self)
+        return event
 
     def _fail(self, message: str) -> None:
-        if self._state is not ConnectionState.ERROR:
-            self._state = ConnectionState.ERROR
-            self._error = message
+        super()._fail(message)
+        # The exchange is over without an answer: release what it held.
+        rule = self._rule
+        if rule is not None:
+            self._rule = None
+            rule.finished(self._session, self)

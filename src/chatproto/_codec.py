@@ -17,6 +17,7 @@ from ._json_depth import check_depth
 from ._message_codec import decode_get_messages, wire_form
 from ._messages import GetMessagesResponse
 from ._operations import Operation
+from ._site_operations import SiteOperation, SiteRequest, SiteResponse
 from ._wire import AgentResponse, ChatSystemError, Request, WireObject
 
 _ENCODER = msgspec.json.Encoder()
@@ -210,3 +211,51 @@ def is_reported(error: ChatSystemError | None) -> bool:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+# --- the site calls ------------------------------------------------------------------------------
+
+
+@cache
+def _site_response_decoder(response_type: type[SiteResponse]) -> msgspec.json.Decoder[SiteResponse]:
+    # Tolerant, as the agent answers are: a port may come as "8084".
+    return msgspec.json.Decoder(response_type, strict=False)
+
+
+def decode_site_response(operation: SiteOperation, body: bytes, max_depth: int) -> SiteResponse:
+    """Decode a site call's 2xx body tolerantly.
+
+    Raises:
+        LimitExceeded: the body nests too deeply.
+        RemoteProtocolError: the body does not decode, or lacks a required
+            field; the message names the JSON path, never a value.
+    """
+    check_depth(body, max_depth)
+    try:
+        _check_utf8(body)
+        return _site_response_decoder(operation.response_type).decode(body)
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
+        raise RemoteProtocolError(f"malformed {operation.name} response body: {exc}") from exc
+
+
+def decode_site_request(operation: SiteOperation, body: bytes, max_depth: int) -> SiteRequest:
+    """Decode a site call's request body strictly, as a server must; an empty body counts as ``{}``.
+
+    Unknown fields are ignored, as in an agent request.
+
+    Raises:
+        LimitExceeded: the body nests too deeply.
+        RemoteProtocolError: the body is not a JSON object.
+    """
+    check_depth(body, max_depth)
+    try:
+        _check_utf8(body)
+        request: SiteRequest = _site_request_decoder(operation.request_type).decode(body or b"{}")
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
+        raise RemoteProtocolError(f"invalid {operation.name} request body: {exc}") from exc
+    return request
+
+
+@cache
+def _site_request_decoder(request_type: type[SiteRequest]) -> msgspec.json.Decoder[SiteRequest]:
+    return msgspec.json.Decoder(request_type)

@@ -72,3 +72,24 @@ def check_token(value: object) -> str:
 def redact(secret: str) -> str:
     """A form of ``secret`` safe for repr and messages: its length and last two characters."""
     return f"<{len(secret)} chars ...{secret[-2:]}>" if len(secret) > 8 else f"<{len(secret)} chars>"
+
+
+#: ``OSvC-CREST-Application-Context``: a comment that the site's PAPI Meters
+#: Debug Log report shows; longer than this is a Bad Request [D].
+MAX_APP_CONTEXT = 40
+# Printable ASCII and the space: free text, with nothing left to an encoding.
+_APP_CONTEXT = re.compile(r"[ -~]+\Z")
+
+
+def check_app_context(value: object, field: str = "app_context") -> str:
+    """``OSvC-CREST-Application-Context``: 1 to 40 characters of printable ASCII or spaces.
+
+    No space may begin or end it: HTTP drops them, so the server would see
+    another value than the one given.  ``field`` names it in the messages.
+    """
+    text = _check(field, value, _APP_CONTEXT)
+    if len(text) > MAX_APP_CONTEXT:
+        raise LocalProtocolError(f"{field} may be at most {MAX_APP_CONTEXT} characters, not {len(text)}")
+    if text[0] == " " or text[-1] == " ":
+        raise LocalProtocolError(f"{field} may not begin or end with a space: HTTP would drop it")
+    return text

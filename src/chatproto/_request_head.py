@@ -12,6 +12,11 @@ Only ``Content-Length`` (or a GET's query) changes from one request to the
 next, so the rest is built once per operation and session identity; see
 `RequestHeads`.  The server role parses what this builds, from the same
 constants.
+
+The site calls' heads (`site_request`) are in the same order: ``Host``,
+``Content-Type`` (the POST), ``OSvC-CREST-Application-Context`` where the
+agent calls have their ids, ``Content-Length`` (the POST), then
+``Authorization``.
 """
 
 from __future__ import annotations
@@ -21,9 +26,13 @@ from urllib.parse import quote
 
 import h11
 
+from ._basic_auth import basic_authorization
+
 if TYPE_CHECKING:
     from ._operations import Operation
     from ._session import SessionIdentity
+    from ._site_operations import SiteOperation
+    from ._site_session import SiteSession
 
 #: The path every agent operation lives under; ``{site}`` is the fqSiteName.
 AGENT_PATH_PREFIX = "/engagement/api/agent/"
@@ -34,6 +43,10 @@ QUERY_INPUT_PARAMETER = "request"
 Header = tuple[bytes, bytes]
 
 _CONTENT_TYPE: Header = (b"Content-Type", b"application/json; charset=utf-8")
+#: The header of the site's log comment; the chat server reads it too [OC].
+APP_CONTEXT_HEADER = b"OSvC-CREST-Application-Context"
+# What Oracle's own client sends to the site [OC]: no charset (JSON is UTF-8 anyway).
+_SITE_CONTENT_TYPE: Header = (b"Content-Type", b"application/json")
 
 
 def operation_path(site: str, name: str) -> str:
@@ -112,3 +125,19 @@ class RequestHeads:
             return h11.Request(method=method, target=target, headers=headers), body
         target = query_prefix + quote(body, safe="")
         return h11.Request(method=method, target=target, headers=[*leading, *trailing]), b""
+
+
+def site_request(operation: SiteOperation, site: SiteSession, body: bytes) -> tuple[h11.Request, bytes]:
+    """The head of site call ``operation`` for ``site`` with the JSON input ``body``, and the body to send.
+
+    The POST sends ``body`` (``{}`` for agentTokens); the GET sends none.
+    """
+    headers: list[Header] = [(b"Host", site.host.encode())]
+    context = (APP_CONTEXT_HEADER, site.app_context.encode())
+    if operation.method == "GET":
+        headers.append(context)
+        body = b""
+    else:
+        headers += (_SITE_CONTENT_TYPE, context, (b"Content-Length", b"%d" % len(body)))
+    headers.append((b"Authorization", basic_authorization(site.username, site.password)))
+    return h11.Request(method=operation.method, target=operation.path, headers=headers), body

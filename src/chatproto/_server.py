@@ -10,6 +10,12 @@ wrong method, wrong content type, a body that does not validate) is an
 `InvalidRequest` event, not an exception: the server answers it and the
 connection carries on.  Malformed HTTP is a `RemoteProtocolError` whose
 ``error_status_hint`` is the status to answer with before closing.
+
+The site calls (serviceSettings, agentTokens) are read too, by
+`_site_server`: a `SiteRequestReceived`, or an `InvalidRequest`.  What
+Oracle's own client sends the chat server is read as it comes [OC]: header
+names in any case, ``Content-Type: application/json`` without a charset,
+the bearer token on every operation, and ``OSvC-CREST-Application-Context``.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from ._http import CLOSED, RequestHead, request_reader
 from ._identity import check_header_id, check_pool, check_site, check_token
 from ._limits import DEFAULT_LIMITS, Limits
 from ._operations import AGENT_PATH_PREFIX, API_VERSION, OPERATIONS, QUERY_INPUT_PARAMETER
+from ._site_operations import SITE_PATH_PREFIX
+from ._site_server import app_context_of, classify_site, one_header
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _REASONS = {
@@ -139,6 +147,16 @@ class ServerConnection:
         headers = dict(head.headers)
         if not path.startswith(AGENT_PATH_PREFIX):
             pairs = tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in head.headers)
+            if path.startswith(SITE_PATH_PREFIX):
+                return classify_site(
+                    head,
+                    body,
+                    method=method,
+                    path=path,
+                    query=query,
+                    headers=pairs,
+                    max_depth=self._limits.max_json_depth,
+                )
             return HTTPRequestReceived(method, path, query, pairs, body)
 
         segments = path[len(AGENT_PATH_PREFIX) :].split("/")
@@ -168,6 +186,7 @@ class ServerConnection:
             agent_id = _identity_header(head, b"x-aid")
             session_id = _identity_header(head, b"x-jsessionid")
             token = _bearer_token(_identity_header(head, b"authorization"))
+            app_context = app_context_of(head)
         except LocalProtocolError as exc:
             return InvalidRequest(400, "BAD_REQUEST", str(exc), operation, site)
 
@@ -187,7 +206,7 @@ class ServerConnection:
         except RemoteProtocolError as exc:
             return InvalidRequest(400, "INVALID_FIELD", str(exc), operation, site)
 
-        return RequestReceived(operation, site, pool, agent_id, session_id, token, request)
+        return RequestReceived(operation, site, pool, agent_id, session_id, token, request, app_context)
 
     def send_response(
         self,
@@ -283,15 +302,9 @@ def _identity_header(head: RequestHead, name: bytes) -> str | None:
         LocalProtocolError: the header is repeated, or holds a character a
             client may not send (the message names it, never the value).
     """
-    values = [value for field, value in head.headers if field == name]
-    if not values:
-        return None
-    field_name = name.decode("ascii")
-    if len(values) > 1:
-        raise LocalProtocolError(f"{field_name} given more than once")
-    text = values[0].decode("latin-1")
+    text = one_header(head, name)
     # An empty value names no session: the application answers it as unknown.
-    return text if name == b"authorization" or not text else check_header_id(field_name, text)
+    return text if name == b"authorization" or not text else check_header_id(name.decode("ascii"), text)
 
 
 def _bearer_token(authorization: str | None) -> str | None:

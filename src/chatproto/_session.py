@@ -1,4 +1,4 @@
-"""The agent session: identity, pool, liveness and sequence numbers.
+"""The agent session: identity, pool, liveness, sequence numbers, and the rules that follow the server.
 
 One `AgentSession` is shared by every connection that speaks for the same
 agent session, so the sequence numbers it hands out are strictly increasing
@@ -7,17 +7,37 @@ save `last_sequence_number` and pass it back to continue the numbering.
 
 It says who is talking and where (`SessionIdentity`), not how a request
 looks: the request head is built from the identity elsewhere.
+
+What the server's answers change in the session is said once, in
+`SESSION_RULES`: one `SessionRule` per operation that changes anything
+(createAutomatedAgentSession renews the session, logoff ends it,
+getMessages holds the session's one poll slot).  `ClientConnection` calls a
+rule's hooks around each exchange of its operation; an operation without a
+rule, postMessage among them, pays nothing for the mechanism.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import cast
+
 import msgspec
 
-from ._errors import LocalProtocolError
+from ._agent_operations import CreateAgentSessionRequest
+from ._errors import LocalProtocolError, RemoteProtocolError
 from ._identity import check_header_id, check_host, check_pool, check_site, check_token, redact
 from ._operations import Operation
+from ._wire import AgentResponse, Request
 
 _MAX_SEQUENCE_NUMBER = 2**63 - 1
+
+
+def _check_counter(name: str, value: object) -> int:
+    if type(value) is not int or not 0 <= value <= _MAX_SEQUENCE_NUMBER:
+        raise LocalProtocolError(f"{name} must be an int from 0 to 2**63-1")
+    return value
 
 
 class SessionIdentity(msgspec.Struct, frozen=True):
@@ -59,13 +79,17 @@ class AgentSession:
         token: a bearer token, sent as ``Authorization: Bearer <token>``.
         last_sequence_number: the last sequence number already used, so a
             restarted process continues its numbering; 0 for a new session.
+        last_message_sequence_number: the highest ``sequenceNumber`` of a
+            message getMessages already delivered, saved and restored like
+            ``last_sequence_number``; 0 for a new session.
 
     Raises:
         LocalProtocolError: a value is empty, not a str, or contains a
-            character that could change the request line or a header.
+            character that could change the request line or a header, or a
+            counter is not an int from 0 to 2**63-1.
     """
 
-    __slots__ = ("_expired", "_identity", "_last_seq")
+    __slots__ = ("_ended", "_expired", "_identity", "_last_message_seq", "_last_seq", "_poll")
 
     def __init__(
         self,
@@ -77,6 +101,7 @@ class AgentSession:
         pool: str | None = None,
         token: str | None = None,
         last_sequence_number: int = 0,
+        last_message_sequence_number: int = 0,
     ) -> None:
         # X-AID is typed string but numeric in practice; Oracle's sample passes a number.
         if type(agent_id) is int:
@@ -89,10 +114,13 @@ class AgentSession:
             pool=None if pool is None else check_pool(pool),
             token=None if token is None else check_token(token),
         )
-        if type(last_sequence_number) is not int or not 0 <= last_sequence_number <= _MAX_SEQUENCE_NUMBER:
-            raise LocalProtocolError("last_sequence_number must be an int from 0 to 2**63-1")
-        self._last_seq = last_sequence_number
+        self._last_seq = _check_counter("last_sequence_number", last_sequence_number)
+        self._last_message_seq = _check_counter("last_message_sequence_number", last_message_sequence_number)
         self._expired = False
+        self._ended = False
+        # The connection whose getMessages is in flight, held weakly: one
+        # dropped without a word (garbage-collected) frees the slot too.
+        self._poll: weakref.ref[object] | None = None
 
     def __repr__(self) -> str:
         identity = self._identity
@@ -101,7 +129,8 @@ class AgentSession:
         return (
             f"AgentSession(host={identity.host!r}, site={identity.site!r}, agent_id={identity.agent_id!r}, "
             f"session_id={session}, pool={identity.pool!r}, token={token}, "
-            f"last_sequence_number={self._last_seq}, expired={self._expired})"
+            f"last_sequence_number={self._last_seq}, last_message_sequence_number={self._last_message_seq}, "
+            f"expired={self._expired}, ended={self._ended})"
         )
 
     @property
@@ -150,9 +179,37 @@ class AgentSession:
         return self._expired
 
     @property
+    def ended(self) -> bool:
+        """True once a logoff was answered 200: the session is over on the server.
+
+        Every operation that needs the session is refused until a
+        createAutomatedAgentSession answers (or `renew` is called).
+        """
+        return self._ended
+
+    @property
+    def polling(self) -> bool:
+        """True while a getMessages of this session is in flight, on any of its connections.
+
+        A second one is refused until the first is answered (any status),
+        fails, or its connection is abandoned or garbage-collected.
+        """
+        poll = self._poll
+        return poll is not None and poll() is not None
+
+    @property
     def last_sequence_number(self) -> int:
         """The last sequence number handed out (0 before the first); save it to resume."""
         return self._last_seq
+
+    @property
+    def last_message_sequence_number(self) -> int:
+        """The highest message ``sequenceNumber`` delivered (0 before the first); save it to resume.
+
+        createAutomatedAgentSession with ``logon_override`` resets it to 0,
+        since the server then restarts the session's sequences at 0 [D].
+        """
+        return self._last_message_seq
 
     def expire(self) -> None:
         """Mark the session as unknown to the server; sending on it is refused from now on."""
@@ -161,30 +218,49 @@ class AgentSession:
     def renew(self, session_id: str) -> None:
         """Adopt a new session id (from ``createAutomatedAgentSession``) and become live again.
 
-        The sequence numbering continues: numbers stay strictly increasing.
+        A createAutomatedAgentSession answer does this by itself.  The
+        sequence numbering continues: numbers stay strictly increasing.
         """
         checked = check_header_id("session_id", session_id)
         self._identity = msgspec.structs.replace(self._identity, session_id=checked)
         self._expired = False
+        self._ended = False
+
+    def _restart_messages(self) -> None:
+        """The server restarted the session's message sequences (``logonOverride``): numbering starts over.
+
+        The hook for every rule that keeps state about delivered messages.
+        """
+        self._last_message_seq = 0
 
     def claim_sequence_number(self, operation: Operation, explicit: int | None) -> int:
         """The number a request of ``operation`` will carry: ``explicit`` if given, else the next one.
 
         Nothing is recorded until `commit_sequence_number`, so a request that
         fails validation does not use up a number.  The session must be able
-        to send ``operation`` at all: live, and with the session id or the
-        token it needs (checked here, on the one call every send makes).
+        to send ``operation`` at all: live (unless the operation is the one
+        that creates the session), and with the session id or the token it
+        needs (checked here, on the one call every send makes).
 
         Raises:
-            LocalProtocolError: the session has expired or lacks what the
-                operation needs, ``explicit`` is not above the last number
-                handed out, or the numbers are exhausted.
+            LocalProtocolError: the session has expired, was logged off, or
+                lacks what the operation needs, ``explicit`` is not above the
+                last number handed out, or the numbers are exhausted.
         """
-        if self._expired:
-            raise LocalProtocolError("the agent session has expired (the server answered 403); renew it first")
         if operation.needs_session:
+            if self._expired:
+                raise LocalProtocolError(
+                    "the agent session has expired (the server answered 403): "
+                    "create a new one (createAutomatedAgentSession) or renew it first"
+                )
+            if self._ended:
+                raise LocalProtocolError(
+                    f"{operation.name} needs a live session; this one was logged off "
+                    "(logoff answered 200): create a new one first"
+                )
             if self._identity.session_id is None:
                 raise LocalProtocolError(f"{operation.name} needs a session id; the session has none yet")
+        # createAutomatedAgentSession is how an expired or ended session comes back.
         elif self._identity.token is None:
             raise LocalProtocolError(f"{operation.name} needs a bearer token; the session has none")
         if explicit is None:
@@ -203,3 +279,112 @@ class AgentSession:
     def commit_sequence_number(self, number: int) -> None:
         """Record ``number`` as used: the next one handed out is above it."""
         self._last_seq = int(number)  # a plain int, whatever int subclass the caller used
+
+
+# --- following the server ------------------------------------------------------------------------
+
+
+class SessionRule:
+    """What the session does around the exchanges of one operation; each hook does nothing here.
+
+    `ClientConnection` calls the hooks of the rule of the request's
+    operation, once each, in this order: `check` and `sent` in ``send``;
+    `answered` when a 200 decoded cleanly (after its sequence number was
+    checked); `finished` when the exchange is over, however it ended.  A
+    rule keeps no state itself: what it changes is the session's.
+    """
+
+    __slots__ = ()
+
+    def check(self, session: AgentSession, conn: object) -> None:
+        """Before ``conn`` sends a request of the operation; raise `LocalProtocolError` to refuse it."""
+
+    def sent(self, session: AgentSession, conn: object) -> None:
+        """``conn`` sent the request: its bytes are about to be written."""
+
+    def answered(self, session: AgentSession, request: Request, response: AgentResponse) -> AgentResponse:
+        """A 200 answered ``request``: follow it, and return the response the event will carry.
+
+        Raises:
+            RemoteProtocolError: the answer cannot be followed.
+        """
+        return response
+
+    def finished(self, session: AgentSession, conn: object) -> None:
+        """The exchange on ``conn`` is over: answered (any status), failed, or its connection abandoned."""
+
+
+class _Logon(SessionRule):
+    """createAutomatedAgentSession: the answer's ``sessionId`` becomes the session's, which is live again.
+
+    With ``logonOverride`` the server also restarts the session's message
+    sequences at 0 [D], and so does the session.  The request numbering
+    continues: numbers stay strictly increasing.
+    """
+
+    __slots__ = ()
+
+    def answered(self, session: AgentSession, request: Request, response: AgentResponse) -> AgentResponse:
+        session_id = response.session_id
+        if session_id is None:
+            raise RemoteProtocolError("createAutomatedAgentSession was answered without a sessionId")
+        try:
+            session.renew(session_id)
+        except LocalProtocolError as exc:  # the server's fault, not the caller's
+            raise RemoteProtocolError(f"createAutomatedAgentSession answered an unusable sessionId: {exc}") from None
+        if cast(CreateAgentSessionRequest, request).logon_override:
+            session._restart_messages()
+        return response
+
+
+class _Logoff(SessionRule):
+    """logoff: a 200 ends the session; what needs it is refused until a new one is created."""
+
+    __slots__ = ()
+
+    def answered(self, session: AgentSession, request: Request, response: AgentResponse) -> AgentResponse:
+        session._ended = True
+        return response
+
+
+class _Poll(SessionRule):
+    """getMessages: one in flight per session, across all its connections [D].
+
+    The slot is taken when the request is sent and freed when its exchange
+    is over, however it ended; a slot whose connection was garbage-collected
+    is free (the session holds it weakly).
+
+    The rules about the messages themselves belong in an `answered` here,
+    each a small step over the decoded messages: a pool move sets
+    ``session.pool``; delivering each message once drops those at or below
+    ``session._last_message_seq`` and raises it (`_restart_messages` is
+    where a ``logonOverride`` resets what such a step keeps).
+    """
+
+    __slots__ = ()
+
+    def check(self, session: AgentSession, conn: object) -> None:
+        if session.polling:
+            raise LocalProtocolError(
+                "a getMessages of this session is already in flight (one poll per session): "
+                "read its answer, or abandon its connection, first"
+            )
+
+    def sent(self, session: AgentSession, conn: object) -> None:
+        session._poll = weakref.ref(conn)
+
+    def finished(self, session: AgentSession, conn: object) -> None:
+        # ``conn`` holds the slot: `check` let it poll only while no live
+        # connection did, and none can take the slot while ``conn`` lives.
+        session._poll = None
+
+
+#: Operation name -> what the session does around its exchanges.  An
+#: operation not listed changes nothing in the session.
+SESSION_RULES: Mapping[str, SessionRule] = MappingProxyType(
+    {
+        "createAutomatedAgentSession": _Logon(),
+        "logoff": _Logoff(),
+        "getMessages": _Poll(),
+    }
+)

@@ -260,6 +260,9 @@ KNOWN_KEYS = (
     | _wire_names(cp.ChatPostResult)
     | _wire_names(cp.ChatSystemError)
     | _wire_names(cp.PostMessageRequest)
+    | _wire_names(cp.ServiceSettings)
+    | _wire_names(cp.ServiceSettingsLink)
+    | _wire_names(cp.AgentTokens)
     | {"exceptionCode", "message", "detail"}
 )
 # Keys a fixture carries on purpose to show they are ignored.

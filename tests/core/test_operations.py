@@ -11,7 +11,7 @@ import pytest
 
 import chatproto as cp
 
-from .helpers import TOKEN, http_response, make_session, minimal_request, request_bytes, server_outcome
+from .helpers import SESSION_ID, TOKEN, http_response, make_session, minimal_request, request_bytes, server_outcome
 
 OPERATIONS = list(cp.OPERATIONS.values())
 
@@ -39,7 +39,9 @@ def test_each_operation_round_trips_through_client_and_server(operation: cp.Oper
     assert (b"\r\nContent-Type: application/json; charset=utf-8" in head) is (operation.method == "POST")
     assert head.endswith(b"\r\nAuthorization: Bearer " + TOKEN.encode())
 
-    record = server_outcome(data, respond=lambda conn, event: conn.send_response(200, {"sequenceNumber": 7}))
+    # Every envelope carries the session id; createAutomatedAgentSession's answer must.
+    reply = {"sequenceNumber": 7, "sessionId": SESSION_ID}
+    record = server_outcome(data, respond=lambda conn, event: conn.send_response(200, reply))
     event = record[0]
     assert isinstance(event, cp.RequestReceived)
     assert (event.operation, event.pool, event.token, event.request) == (operation, "297:1", TOKEN, sent)

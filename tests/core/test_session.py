@@ -97,7 +97,8 @@ def test_secrets_never_appear_whole_in_repr_or_str() -> None:
         assert "chat_rest_server_domain.com" in text  # the rest is shown
     assert repr(session) == (
         "AgentSession(host='chat_rest_server_domain.com', site='day001_221100_sql_001h', agent_id='12', "
-        "session_id=<30 chars ...91>, pool='297:1', token=<23 chars ...==>, last_sequence_number=0, expired=False)"
+        "session_id=<30 chars ...91>, pool='297:1', token=<23 chars ...==>, last_sequence_number=0, "
+        "last_message_sequence_number=0, expired=False, ended=False)"
     )
     short = make_session(session_id="abc", token="xyz", pool=None)
     assert "abc" not in repr(short)

@@ -74,7 +74,8 @@ def test_each_operation_round_trips_through_client_and_server(name: str) -> None
         assert (event.agent_id, event.session_id) == (None, None)
 
     response_type = cp.OPERATIONS[name].response_type
-    client.receive_data(server.send_response(200, response_type()))
+    # Every envelope carries the session id; createAutomatedAgentSession's answer must.
+    client.receive_data(server.send_response(200, response_type(session_id=SESSION_ID)))
     answer = client.next_event()
     assert isinstance(answer, cp.ResponseReceived)
     assert type(answer.response) is response_type

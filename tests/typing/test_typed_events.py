@@ -84,3 +84,36 @@ def test_the_table_and_the_session() -> None:
     assert_type(session.identity, cp.SessionIdentity)
     assert_type(session.identity.pool, str | None)
     assert session.identity.pool == "297:1"
+
+
+def test_what_the_session_follows_is_typed() -> None:
+    session = cp.AgentSession(host="h", site="s", agent_id="12", session_id="s1", last_message_sequence_number=3)
+    assert_type(session.ended, bool)
+    assert_type(session.polling, bool)
+    assert_type(session.last_message_sequence_number, int)
+    conn = cp.ClientConnection(session)
+    conn.send(POST)
+    conn.receive_data(b'HTTP/1.1 200 OK\r\nContent-Length: 38\r\n\r\n{"chatPostResult":{"clientReset":"2"}}')
+    event = conn.next_event()
+    assert event is not cp.NEED_DATA
+    answer = cp.answer_to(POST, event)
+    assert isinstance(answer, cp.ResponseReceived)
+    assert_type(answer.poll_needed, bool)
+    assert answer.poll_needed
+    assert_type(conn.abandon(), None)
+    assert (session.ended, session.polling, session.last_message_sequence_number) == (False, False, 3)
+
+
+def test_an_acknowledgement_event_types_its_participants() -> None:
+    request = cp.AssignmentAcknowledgementRequest(
+        cp.AssignmentAction.ACCEPT, cp.AssignmentActionType.AUTO, cp.AssignmentType.LEAD, 42, sequence_number=1
+    )
+    info = cp.ChatClientInfo(client_id=47, name="Bot", role="LEAD")
+    result = cp.ChatAssignmentAcknowledgementResult(client_list=(info,))
+    event = cp.ResponseReceived(
+        request, cp.AssignmentAcknowledgementResponse(chat_assignment_acknowledgement_result=result)
+    )
+    assert_type(event, cp.ResponseReceived[cp.AssignmentAcknowledgementResponse])
+    assert_type(event.response.chat_assignment_acknowledgement_result, cp.ChatAssignmentAcknowledgementResult | None)
+    assert_type(info.role, str | None)
+    assert not event.poll_needed  # only a post's answer says so

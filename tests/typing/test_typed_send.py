@@ -9,7 +9,7 @@ beside the static one.
 
 from __future__ import annotations
 
-from typing import TypeVar, assert_type
+from typing import Any, TypeVar, assert_type
 
 import chatproto as cp
 
@@ -24,7 +24,8 @@ def send(request: cp.Request[R]) -> R:
     server.receive_data(client.send(request))
     received = server.next_event()
     assert isinstance(received, cp.RequestReceived)
-    client.receive_data(server.send_response(200, received.operation.response_type()))
+    # Every envelope carries the session id; createAutomatedAgentSession's answer must.
+    client.receive_data(server.send_response(200, received.operation.response_type(session_id="s2")))
     event = client.next_event()
     assert event is not cp.NEED_DATA
     answer = cp.answer_to(request, event)
@@ -46,6 +47,9 @@ def test_create_automated_agent_session() -> None:
     response = send(cp.CreateAgentSessionRequest(logon_override=True))
     assert_type(response, cp.CreateAgentSessionResponse)
     assert type(response) is cp.CreateAgentSessionResponse
+    # No page names the members of chatLogonResult: it is the JSON the server sent.
+    assert_type(response.chat_logon_result, dict[str, Any] | None)
+    assert_type(response.session_id, str | None)
 
 
 def test_get_messages() -> None:
@@ -62,6 +66,14 @@ def test_assignment_acknowledgement() -> None:
     )
     assert_type(response, cp.AssignmentAcknowledgementResponse)
     assert type(response) is cp.AssignmentAcknowledgementResponse
+    result = response.chat_assignment_acknowledgement_result
+    assert_type(result, cp.ChatAssignmentAcknowledgementResult | None)
+    assert result is None  # the server here sends none
+    participants = cp.ChatAssignmentAcknowledgementResult(client_list=(cp.ChatClientInfo(client_id_string="47"),))
+    assert_type(participants.client_list, tuple[cp.ChatClientInfo, ...] | None)
+    assert participants.client_list is not None
+    assert_type(participants.client_list[0].client_id, int | None)
+    assert participants.client_list[0].client_id == 47
 
 
 def test_request_assignment() -> None:
@@ -98,6 +110,7 @@ def test_logoff() -> None:
     response = send(cp.LogoffRequest(force_logoff=True))
     assert_type(response, cp.LogoffResponse)
     assert type(response) is cp.LogoffResponse
+    assert_type(response.chat_logoff_result, Any)
 
 
 def test_set_activity_status() -> None:
@@ -110,6 +123,7 @@ def test_set_interaction_status() -> None:
     response = send(cp.ActivitySignalChangeRequest(47, 42, cp.InteractionMode.RESPONDING))
     assert_type(response, cp.ActivitySignalChangeResponse)
     assert type(response) is cp.ActivitySignalChangeResponse
+    assert_type(response.chat_activity_signal_change_result, cp.ChatActivitySignalChangeResult | None)
 
 
 def test_set_engagement_property() -> None:

@@ -18,7 +18,7 @@ generated from the async one by scripts/unasync.py.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Self, overload
+from typing import ClassVar, Self, TypeVar
 
 import chatproto as cp
 
@@ -28,6 +28,9 @@ from .._errors import ClientClosedError
 from .._options import ClientBase
 from .._outcomes import deadline_passed, outcome_unknown, result_of
 from .pool import AsyncConnection, AsyncPool
+
+#: The response type of the operation a request belongs to.
+R = TypeVar("R", bound=cp.AgentResponse)
 
 
 class AsyncClient(ClientBase):
@@ -63,12 +66,8 @@ class AsyncClient(ClientBase):
         """Close the idle connections; calls still running close theirs when they end."""
         await self._pool.aclose()
 
-    @overload
-    async def send(self, request: cp.PostMessageRequest) -> cp.PostMessageResponse: ...
-    @overload
-    async def send(self, request: cp.Request) -> cp.Response: ...
-    async def send(self, request: cp.Request) -> Any:
-        """Send any operation's request and return its typed response.
+    async def send(self, request: cp.Request[R]) -> R:
+        """Send any operation's request and return its typed response (a ``Request[R]`` returns an ``R``).
 
         Raises:
             ApiError: the server answered with an error.
@@ -98,7 +97,9 @@ class AsyncClient(ClientBase):
             finally:
                 # An invalid request sent nothing, and leaves the connection as it was.
                 await pool.checkin(conn)
-            return result_of(answer)
+            # The core decoded it with the response type of the request's operation.
+            response: R = result_of(answer)
+            return response
         # Reached only when the deadline ended the call: say whether a request was out by then.
         raise deadline_passed(self._endpoint, None if conn is None else conn.proto.pending_request)
 

@@ -102,11 +102,14 @@ class AsyncPool:
         slots = self._slots
         assert slots is not None, "checkout made them"
         try:
-            if conn.proto.can_reuse:
+            proto = conn.proto
+            if proto.can_reuse:
                 with self.lock:
                     if not self.closed and len(self._idle) < self._max_connections:
                         self._idle.append(conn)
                         return
+            # Dropped, perhaps mid-request: the core frees what its exchange held (a poll slot).
+            proto.abandon()
             await conn.stream.aclose()
         finally:
             slots.release()

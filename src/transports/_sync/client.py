@@ -19,7 +19,7 @@ generated from the async one by scripts/unasync.py.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Self, overload
+from typing import ClassVar, Self, TypeVar
 
 import chatproto as cp
 
@@ -29,6 +29,9 @@ from .._errors import ClientClosedError
 from .._options import ClientBase
 from .._outcomes import deadline_passed, outcome_unknown, result_of
 from .pool import Connection, Pool
+
+#: The response type of the operation a request belongs to.
+R = TypeVar("R", bound=cp.AgentResponse)
 
 
 class Client(ClientBase):
@@ -64,12 +67,8 @@ class Client(ClientBase):
         """Close the idle connections; calls still running close theirs when they end."""
         self._pool.close()
 
-    @overload
-    def send(self, request: cp.PostMessageRequest) -> cp.PostMessageResponse: ...
-    @overload
-    def send(self, request: cp.Request) -> cp.Response: ...
-    def send(self, request: cp.Request) -> Any:
-        """Send any operation's request and return its typed response.
+    def send(self, request: cp.Request[R]) -> R:
+        """Send any operation's request and return its typed response (a ``Request[R]`` returns an ``R``).
 
         Raises:
             ApiError: the server answered with an error.
@@ -99,7 +98,9 @@ class Client(ClientBase):
             finally:
                 # An invalid request sent nothing, and leaves the connection as it was.
                 pool.checkin(conn)
-            return result_of(answer)
+            # The core decoded it with the response type of the request's operation.
+            response: R = result_of(answer)
+            return response
         # Reached only when the deadline ended the call: say whether a request was out by then.
         raise deadline_passed(self._endpoint, None if conn is None else conn.proto.pending_request)
 
