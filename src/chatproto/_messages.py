@@ -26,11 +26,10 @@ optional and decoded tolerantly:
 # No ``from __future__ import annotations``: the public Structs' __module__
 # becomes ``chatproto``, where msgspec could not resolve string annotations.
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import chain
-from operator import attrgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import msgspec
 
@@ -82,6 +81,41 @@ class _MessageStruct(
     and a batch of them is cheaper to allocate."""
 
 
+def _twins_filled(*numbers: str) -> Callable[[Any], None]:
+    """The ``__post_init__`` of a message type whose 64-bit numbers are ``numbers``.
+
+    It fills a number that came without a value from its ``<name>_string``
+    twin (`_fill_twins`).  Written out as straight-line code, as dataclasses
+    writes its methods, from names of this module only: it runs for every
+    message decoded, and a loop over the names costs several times more than
+    plain attribute loads when, as usual, every number came.
+    """
+    test = " or ".join(f"(self.{name} is None and self.{name}_string is not None)" for name in numbers)
+    namespace: dict[str, Any] = {"fill": _fill_twins, "numbers": numbers}
+    exec(f"def __post_init__(self):\n    if {test}:\n        fill(self, numbers)\n", namespace)
+    post_init: Callable[[Any], None] = namespace["__post_init__"]
+    return post_init
+
+
+def _fill_twins(message: msgspec.Struct, numbers: tuple[str, ...]) -> None:
+    """Fill each of ``numbers`` that came without a value from its ``..._string`` twin.
+
+    A time's twin that spells no number is kept as date text (`ServerTime`).
+    """
+    for name in numbers:
+        if getattr(message, name) is None:
+            text = getattr(message, name + "_string")
+            value: int | str | None = parse_number_twin(text)
+            if value is None and name.endswith("_time") and text:
+                value = text
+            msgspec.structs.force_setattr(message, name, value)
+
+
+#: The numbers every `SystemMessage` has, and those of a routed one.
+_COMMON_NUMBERS = ("engagement_id", "client_id", "created_time", "sequence_number")
+_ROUTED_NUMBERS = (*_COMMON_NUMBERS, "destination_id", "sender_id")
+
+
 class SystemMessage(_MessageStruct, frozen=True, kw_only=True):
     """The fields every message getMessages delivers carries (``ChatGetTimeout`` aside).
 
@@ -89,49 +123,27 @@ class SystemMessage(_MessageStruct, frozen=True, kw_only=True):
     ``sequenceNumber``, assigned by the server per session and increasing;
     [I]: the engagement, the client (participant) and the creation time,
     which the documented ``ChatActivitySignal`` has, are common to all.
+    The fields are in the order the agent page lists them [D].
 
     Attributes:
-        sequence_number: the message's number in the session, from its
-            twin when only that came; a client delivers each number once.
         engagement_id: the engagement it concerns.
         client_id: the participant it is from or about.
         created_time: epoch milliseconds, or the date text the server sent
             (from the twin when only that came).
+        sequence_number: the message's number in the session, from its
+            twin when only that came; a client delivers each number once.
     """
 
-    #: The number fields with a ``..._string`` twin: set for each type below.
-    __numbers__: ClassVar[Any]
-    #: Their names, in the same order.
-    __number_names__: ClassVar[tuple[str, ...]] = ()
-
-    sequence_number: Int64 | None = None
-    sequence_number_string: str | None = None
     engagement_id: Int64 | None = None
     engagement_id_string: str | None = None
     client_id: Int64 | None = None
     client_id_string: str | None = None
     created_time: ServerTime | None = None
     created_time_string: str | None = None
+    sequence_number: Int64 | None = None
+    sequence_number_string: str | None = None
 
-    def __post_init__(self) -> None:
-        # One C call and a containment test when every number came: this
-        # runs for each message decoded.
-        if None in self.__numbers__(self):
-            _fill_twins(self)
-
-
-def _fill_twins(message: SystemMessage) -> None:
-    """Fill each number that came without a value from its ``..._string`` twin.
-
-    A time's twin that spells no number is kept as date text (`ServerTime`).
-    """
-    for name in message.__number_names__:
-        if getattr(message, name) is None:
-            text = getattr(message, name + "_string")
-            value: int | str | None = parse_number_twin(text)
-            if value is None and name.endswith("_time") and text:
-                value = text
-            msgspec.structs.force_setattr(message, name, value)
+    __post_init__ = _twins_filled(*_COMMON_NUMBERS)
 
 
 class _RoutedMessage(SystemMessage, frozen=True, kw_only=True):
@@ -149,6 +161,8 @@ class _RoutedMessage(SystemMessage, frozen=True, kw_only=True):
     sender_type: OrUnknown[DestinationType] | None = None
     message_type: OrUnknown[ChatMessageType] | None = None
     visibility: OrUnknown[Visibility] | None = None
+
+    __post_init__ = _twins_filled(*_ROUTED_NUMBERS)
 
 
 class ChatActivitySignal(_RoutedMessage, frozen=True, kw_only=True):
@@ -243,6 +257,8 @@ class ChatEngagementParticipantAdded(SystemMessage, frozen=True, kw_only=True):
     account_id: Int64 | None = None
     account_id_string: str | None = None
 
+    __post_init__ = _twins_filled(*_COMMON_NUMBERS, "account_id")
+
 
 class ChatDisconnectNotification(SystemMessage, frozen=True, kw_only=True):
     """A participant left, or the engagement ended [OL; for agents, I].
@@ -277,6 +293,8 @@ class ChatRoleChangeNotification(SystemMessage, frozen=True, kw_only=True):
     lead_client_id: Int64 | None = None
     lead_client_id_string: str | None = None
 
+    __post_init__ = _twins_filled(*_COMMON_NUMBERS, "lead_client_id")
+
 
 class ChatEngagementAssignmentNotification(SystemMessage, frozen=True, kw_only=True):
     """An engagement offered to the agent, to answer with assignmentAcknowledgement.
@@ -305,6 +323,8 @@ class ChatEngagementAssignmentNotification(SystemMessage, frozen=True, kw_only=T
     last_name: str | None = None
     email: str | None = None
     question: str | None = None
+
+    __post_init__ = _twins_filled(*_COMMON_NUMBERS, "queue_id")
 
 
 class UnknownMessage(msgspec.Struct, frozen=True):
@@ -396,13 +416,6 @@ MESSAGE_TYPES: Mapping[str, type[Any]] = MappingProxyType(
         "ChatEngagementAssignmentNotification": ChatEngagementAssignmentNotification,
     }
 )
-
-for _type in (SystemMessage, _RoutedMessage, *MESSAGE_TYPES.values()):
-    if issubclass(_type, SystemMessage):
-        _fields = _type.__struct_fields__
-        _type.__number_names__ = tuple(name for name in _fields if name + "_string" in _fields)
-        _type.__numbers__ = attrgetter(*_type.__number_names__)
-del _type, _fields
 
 #: The wrapper of one element, one optional field per row of the table (``m0``,
 #: ``m1``, ... on the wire as the rows' names).  Unknown keys are refused, and
