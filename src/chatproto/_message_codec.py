@@ -58,7 +58,7 @@ def decode_get_messages(body: bytes, max_depth: int) -> GetMessagesResponse:
         LimitExceeded: a part decoded as plain JSON nests too deeply.
         RecursionError: msgspec's guard against nesting.
     """
-    if _SYSTEM_MESSAGES_KEY not in body:
+    if _SYSTEM_MESSAGES_KEY not in body and b"\\u" not in body:  # a \u escape may spell the key
         try:
             return _FAST.decode(body)
         except msgspec.ValidationError:
