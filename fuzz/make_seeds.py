@@ -45,6 +45,34 @@ ODD_BODIES = (
     b"",
 )
 
+#: getMessages answers: the documented signal with its twins, every type of the table, an unknown
+#: type, fields that do not fit, an unlisted value, non-objects, the consumer list name, date times.
+GET_MESSAGES_BODIES = (
+    b'{"getResponseTypes":[{"ChatGetTimeout":{}}],"sequenceNumber":1,"sequenceNumberString":"1"}',
+    b'{"getResponseTypes":[{"ChatActivitySignal":{"engagementId":27,"engagementIdString":"27","clientId":47,'
+    b'"clientIdString":"47","mode":"RESPONDING","sneakPreviewState":"ENABLED","sneakPreviewInterval":3000,'
+    b'"sneakPreview":"Where is","sneakPreviewFocus":true,"destinationId":27,"destinationType":"ENGAGEMENT",'
+    b'"senderId":47,"senderType":"END_USER","messageType":"ACTIVITY_SIGNAL","visibility":"ALL",'
+    b'"createdTime":1621869388454,"createdTimeString":"1621869388454","sequenceNumber":216,'
+    b'"sequenceNumberString":"216"}},{"ChatPostMessage":{"engagementId":27,"body":"Where is my order?",'
+    b'"richText":false,"offTheRecord":false,"messageId":"m-1","vaResponse":"{}","sequenceNumberString":"217"}}],'
+    b'"sessionId":"node01","containsDisconnect":false,"sequenceNumber":1}',
+    b'{"getResponseTypes":[{"ChatConfigChangeNotification":{"name":"CHAT_CLUSTER_POOL_ID","value":"298:2"}},'
+    b'{"ChatEngagementParticipantAdded":{"name":"Ann","role":"CONFEREE","virtualAgent":false,"accountIdString":"5"}},'
+    b'{"ChatDisconnectNotification":{"reason":"END_USER_CONCLUDED","createdTime":"2021-05-24T15:16:28Z"}},'
+    b'{"ChatEngagementUpdateNotification":{"connectionState":"ABSENT","secondsToDisconnect":60}},'
+    b'{"ChatRoleChangeNotification":{"leadClientIdString":"48"}},'
+    b'{"ChatSystemError":{"errorCondition":"X","text":"t","type":"ERROR"}},'
+    b'{"ChatEngagementAssignmentNotification":{"engagementId":27,"assignmentType":"LEAD","queueId":3,'
+    b'"firstName":"Jo","lastName":"Doe","email":"jo@example.com","question":"?"}}]}',
+    b'{"getResponseTypes":[{"ChatQueuePositionNotification":{"position":2,"sequenceNumber":5}},'
+    b'{"ChatActivitySignal":{"engagementId":"x"}},{"ChatActivitySignal":{"mode":"SLEEPING"}},null,3,[],{},'
+    b'{"ChatGetTimeout":{},"ChatPostMessage":{"body":"a"}}]}',
+    b'{"systemMessages":[{"ChatGetTimeout":{}}],"getResponseTypes":[{"ChatNew":{"a":[[[[1]]]]}}]}',
+    b'{"getResponseTypes":[{"ChatPostMessage":{"x":' + b"[" * 8 + b"]" * 8 + b',"sequenceNumber":2}}]}',
+    b'{"system\\u004dessages":[{"ChatPostMessage":{"body":"\\u00e9"}}]}',
+)
+
 
 def response(status: int, body: bytes, *, halves: bool = False, headers: Sequence[tuple[bytes, bytes]] = ()) -> bytes:
     """A response of ``status`` carrying ``body``: by Content-Length, or chunked in two ``halves``."""
@@ -103,6 +131,9 @@ def seeds() -> dict[str, list[bytes]]:
         # all reference values, every operation, fields at their defaults
         "request_encode": [bytes(6) + bytes([index]) + bytes(40) for index in range(len(OPERATION_NAMES))]
         + [bytes([4, 4, 4, 4, 4, 4, 0]) + bytes(40), bytes([6, 0, 1, 13, 0, 0, 0, 0, 0, 0, 0])],
+        # flags (default limits / small limits), no split, then the body; and one split in three places
+        "get_messages": [flags + b"\x00" + body for body in GET_MESSAGES_BODIES for flags in (b"\x00", b"\x01")]
+        + [b"\x00\x02\x00\x10\x00\x40" + body for body in GET_MESSAGES_BODIES[:3]],
     }
 
 
@@ -166,7 +197,23 @@ def dictionary() -> list[bytes]:
     for call in cp.SITE_OPERATIONS.values():
         tokens.update((call.name.encode(), call.path.encode()))
         tokens.update(b'"%s":' % field.encode_name.encode() for field in msgspec.structs.fields(call.response_type))
-    for enum_type in (cp.DestinationType, cp.Visibility, cp.MessageType):
+    for name, kind in cp.MESSAGE_TYPES.items():
+        tokens.add(b'{"%s":' % name.encode())
+        tokens.update(b'"%s":' % field.encode_name.encode() for field in msgspec.structs.fields(kind))
+    tokens.update((b'"systemMessages":', b'"ChatNotInTheTable":'))
+    for enum_type in (
+        cp.DestinationType,
+        cp.Visibility,
+        cp.MessageType,
+        cp.InteractionMode,
+        cp.SneakPreviewState,
+        cp.ChatMessageType,
+        cp.ParticipantRole,
+        cp.DisconnectReason,
+        cp.EngagementConnectionState,
+        cp.ConfigChangeName,
+        cp.AssignmentType,
+    ):
         tokens.update(b'"%s"' % member.value.encode() for member in enum_type)
     return sorted(tokens)
 

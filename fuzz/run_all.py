@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 FUZZ_DIR = Path(__file__).resolve().parent
-HARNESSES = ("client_receive", "response_body", "server_receive", "emulator", "request_encode")
+HARNESSES = ("client_receive", "response_body", "server_receive", "emulator", "request_encode", "get_messages")
 # libFuzzer's names for the inputs it saves.
 FINDING_KINDS = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
 _EXECUTED = re.compile(rb"stat::number_of_executed_units:\s*(\d+)")

@@ -16,8 +16,6 @@ from ._agent_operations import ConcludeEngagementRequest as ConcludeEngagementRe
 from ._agent_operations import ConcludeEngagementResponse as ConcludeEngagementResponse
 from ._agent_operations import CreateAgentSessionRequest as CreateAgentSessionRequest
 from ._agent_operations import CreateAgentSessionResponse as CreateAgentSessionResponse
-from ._agent_operations import GetMessagesRequest as GetMessagesRequest
-from ._agent_operations import GetMessagesResponse as GetMessagesResponse
 from ._agent_operations import LogoffRequest as LogoffRequest
 from ._agent_operations import LogoffResponse as LogoffResponse
 from ._agent_operations import ModifyPropertiesRequest as ModifyPropertiesRequest
@@ -43,11 +41,16 @@ from ._enums import AgentStatus as AgentStatus
 from ._enums import AssignmentAction as AssignmentAction
 from ._enums import AssignmentActionType as AssignmentActionType
 from ._enums import AssignmentType as AssignmentType
+from ._enums import ChatMessageType as ChatMessageType
+from ._enums import ConfigChangeName as ConfigChangeName
 from ._enums import CustomFieldType as CustomFieldType
 from ._enums import DestinationType as DestinationType
+from ._enums import DisconnectReason as DisconnectReason
+from ._enums import EngagementConnectionState as EngagementConnectionState
 from ._enums import EngagementPropertyName as EngagementPropertyName
 from ._enums import InteractionMode as InteractionMode
 from ._enums import MessageType as MessageType
+from ._enums import ParticipantRole as ParticipantRole
 from ._enums import PropertyType as PropertyType
 from ._enums import SneakPreviewState as SneakPreviewState
 from ._enums import Visibility as Visibility
@@ -74,6 +77,24 @@ from ._events import SiteResponseReceived as SiteResponseReceived
 from ._events import answer_to as answer_to
 from ._exchange import ConnectionState as ConnectionState
 from ._limits import Limits as Limits
+from ._message_codec import encode_messages as encode_messages
+from ._messages import MESSAGE_TYPES as MESSAGE_TYPES
+from ._messages import ChatActivitySignal as ChatActivitySignal
+from ._messages import ChatConfigChangeNotification as ChatConfigChangeNotification
+from ._messages import ChatDisconnectNotification as ChatDisconnectNotification
+from ._messages import ChatEngagementAssignmentNotification as ChatEngagementAssignmentNotification
+from ._messages import ChatEngagementParticipantAdded as ChatEngagementParticipantAdded
+from ._messages import ChatEngagementUpdateNotification as ChatEngagementUpdateNotification
+from ._messages import ChatGetTimeout as ChatGetTimeout
+from ._messages import ChatPostMessage as ChatPostMessage
+from ._messages import ChatRoleChangeNotification as ChatRoleChangeNotification
+from ._messages import GetMessagesRequest as GetMessagesRequest
+from ._messages import GetMessagesResponse as GetMessagesResponse
+from ._messages import MalformedMessage as MalformedMessage
+from ._messages import Message as Message
+from ._messages import OrUnknown as OrUnknown
+from ._messages import SystemMessage as SystemMessage
+from ._messages import UnknownMessage as UnknownMessage
 from ._operations import OPERATIONS as OPERATIONS
 from ._operations import Operation as Operation
 from ._post_message import ChatPostResult as ChatPostResult
@@ -103,6 +124,7 @@ from ._wire import Request as Request
 from ._wire import Response as Response
 
 __all__ = [
+    "MESSAGE_TYPES",
     "NEED_DATA",
     "OPERATIONS",
     "SITE_OPERATIONS",
@@ -121,15 +143,26 @@ __all__ = [
     "AssignmentAction",
     "AssignmentActionType",
     "AssignmentType",
+    "ChatActivitySignal",
     "ChatActivitySignalChangeResult",
     "ChatAssignmentAcknowledgementResult",
     "ChatClientInfo",
+    "ChatConfigChangeNotification",
+    "ChatDisconnectNotification",
+    "ChatEngagementAssignmentNotification",
+    "ChatEngagementParticipantAdded",
+    "ChatEngagementUpdateNotification",
+    "ChatGetTimeout",
+    "ChatMessageType",
+    "ChatPostMessage",
     "ChatPostResult",
+    "ChatRoleChangeNotification",
     "ChatSystemError",
     "ClientConnection",
     "ClientEvent",
     "ConcludeEngagementRequest",
     "ConcludeEngagementResponse",
+    "ConfigChangeName",
     "ConflictError",
     "ConnectionClosed",
     "ConnectionState",
@@ -137,6 +170,8 @@ __all__ = [
     "CreateAgentSessionResponse",
     "CustomFieldType",
     "DestinationType",
+    "DisconnectReason",
+    "EngagementConnectionState",
     "EngagementPropertyName",
     "ErrorReceived",
     "GetMessagesRequest",
@@ -149,11 +184,15 @@ __all__ = [
     "LocalProtocolError",
     "LogoffRequest",
     "LogoffResponse",
+    "MalformedMessage",
+    "Message",
     "MessageType",
     "ModifyPropertiesRequest",
     "ModifyPropertiesResponse",
     "NeedData",
     "Operation",
+    "OrUnknown",
+    "ParticipantRole",
     "PeerClosedEarly",
     "PostMessageRequest",
     "PostMessageResponse",
@@ -195,9 +234,12 @@ __all__ = [
     "SiteResponseReceived",
     "SiteSession",
     "SneakPreviewState",
+    "SystemMessage",
+    "UnknownMessage",
     "Visibility",
     "__version__",
     "answer_to",
+    "encode_messages",
 ]
 
 # Public objects say they live in the package, not in its private modules.

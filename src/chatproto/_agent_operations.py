@@ -1,4 +1,4 @@
-"""Wire models of every agent operation besides postMessage.
+"""Wire models of every agent operation besides postMessage (`_post_message`) and getMessages (`_messages`).
 
 Requests follow the reference pages field by field.  A response's result
 object is typed (`_results`) where the spec names its members; where the
@@ -43,19 +43,6 @@ class CreateAgentSessionRequest(Request[CreateAgentSessionResponse], frozen=True
 
     logon_override: bool | None = None
     message_data_map: dict[DataKey, str] | None = None
-
-
-class GetMessagesResponse(AgentResponse, frozen=True):
-    """Each message is a one-key object, its key the message type (``ChatActivitySignal``,
-    ``ChatConfigChangeNotification``, ``ChatGetTimeout``, ...).  The agent page names the
-    field ``getResponseTypes``; the consumer side uses ``systemMessages``, also accepted."""
-
-    get_response_types: list[dict[str, Any]] | None = None
-    system_messages: list[dict[str, Any]] | None = None
-
-
-class GetMessagesRequest(Request[GetMessagesResponse], frozen=True):
-    """getMessages: the long poll (up to 30 s) for system messages; one at a time per session."""
 
 
 class AssignmentAcknowledgementResponse(AgentResponse, frozen=True):

@@ -7,40 +7,21 @@ which is caught here too).
 
 from __future__ import annotations
 
-import re
 from functools import cache
-from itertools import accumulate
 from typing import Any
 
 import msgspec
 
 from ._errors import LimitExceeded, LocalProtocolError, RemoteProtocolError
+from ._json_depth import check_depth
+from ._message_codec import decode_get_messages, wire_form
+from ._messages import GetMessagesResponse
 from ._operations import Operation
 from ._site_operations import SiteOperation, SiteRequest, SiteResponse
 from ._wire import AgentResponse, ChatSystemError, Request, WireObject
 
 _ENCODER = msgspec.json.Encoder()
 encode = _ENCODER.encode
-
-# A JSON string literal, so brackets inside strings are not counted as nesting.
-# An unterminated one runs to the end of the body: otherwise every later quote
-# would start another scan to the end, quadratic time on a body like '"\\"\\"...'.
-_STRING_LITERAL = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
-_NESTING_DELTA = [0] * 256
-_NESTING_DELTA[ord("[")] = _NESTING_DELTA[ord("{")] = 1
-_NESTING_DELTA[ord("]")] = _NESTING_DELTA[ord("}")] = -1
-_delta = _NESTING_DELTA.__getitem__
-
-
-def check_depth(body: bytes, max_depth: int) -> None:
-    """Raise `LimitExceeded` if ``body`` nests arrays and objects deeper than ``max_depth``."""
-    # Fast path: fewer openers than the limit cannot nest deeper than it.
-    if body.count(b"[") + body.count(b"{") <= max_depth:
-        return
-    structure = _STRING_LITERAL.sub(b"", body)
-    depth = max(accumulate(map(_delta, structure)), default=0)
-    if depth > max_depth:
-        raise LimitExceeded("max_json_depth", max_depth, depth)
 
 
 @cache
@@ -138,22 +119,44 @@ def _server_validator(request_type: type[Request]) -> msgspec.json.Decoder[Any]:
 def decode_response(operation: Operation, body: bytes, max_depth: int) -> AgentResponse:
     """Decode a 200 body tolerantly.  An empty body counts as ``{}``.
 
+    A getMessages body is bounded in depth only where it is decoded as plain
+    JSON (`_message_codec`): its Structs bound the rest.
+
     Raises:
         LimitExceeded: the body nests too deeply.
         RemoteProtocolError: the body does not decode; the message holds the
             JSON path of the bad value.
     """
+    response_type = operation.response_type
     # The fast paths of check_depth and _check_utf8, inline: every response
     # comes through here, and a call costs as much as either check.
-    if body.count(b"[") + body.count(b"{") > max_depth:
+    if response_type is not GetMessagesResponse and body.count(b"[") + body.count(b"{") > max_depth:
         check_depth(body, max_depth)
     try:
         if not body.isascii():
             _check_utf8(body)
-        response = _response_decoder(operation.response_type).decode(body or b"{}")
+        if response_type is GetMessagesResponse:
+            response: AgentResponse = decode_get_messages(body or b"{}", max_depth)
+        else:
+            response = _response_decoder(response_type).decode(body or b"{}")
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:  # bad UTF-8 in a string
         raise RemoteProtocolError(f"malformed {operation.name} response body: {exc}") from exc
     return response
+
+
+def encode_response(body: object) -> bytes:
+    """The JSON of a response body; a getMessages answer's messages are wrapped as on the wire.
+
+    Raises:
+        LocalProtocolError: the body holds a value JSON cannot carry, or a
+            getMessages answer holds something that is not a message.
+    """
+    if isinstance(body, GetMessagesResponse):
+        body = wire_form(body)
+    try:
+        return encode(body)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise LocalProtocolError(f"response body cannot be encoded: {exc}") from exc
 
 
 def _check_utf8(body: bytes) -> None:

@@ -128,3 +128,52 @@ class CustomFieldType(enum.StrEnum):
     LONG = "LONG"
     STRING = "STRING"
     DECIMAL = "DECIMAL"
+
+
+# --- the values of the messages getMessages delivers ([OL]: Oracle's legacy
+# client of the same chat server; see each message's docstring) -------------
+
+
+class ChatMessageType(enum.StrEnum):
+    """``messageType`` of a delivered message [OL]: at least these two; others are kept as text."""
+
+    TEXT = "TEXT"
+    ACTIVITY_SIGNAL = "ACTIVITY_SIGNAL"
+
+
+class ParticipantRole(enum.StrEnum):
+    """``role`` of an engagement's participant [OL]."""
+
+    LEAD = "LEAD"
+    CONFEREE = "CONFEREE"
+
+
+class DisconnectReason(enum.StrEnum):
+    """``reason`` of a ``ChatDisconnectNotification`` [OL]."""
+
+    AGENT_CONCLUDED = "AGENT_CONCLUDED"
+    END_USER_CONCLUDED = "END_USER_CONCLUDED"
+    QUEUE_TIMEOUT = "QUEUE_TIMEOUT"
+    IDLE_TIMEOUT = "IDLE_TIMEOUT"
+    EJECTED = "EJECTED"
+    TRANSFERRED_TO_QUEUE = "TRANSFERRED_TO_QUEUE"
+    PARTICIPANT_LEFT = "PARTICIPANT_LEFT"
+    NO_AGENTS_AVAILABLE = "NO_AGENTS_AVAILABLE"
+
+
+class EngagementConnectionState(enum.StrEnum):
+    """``connectionState`` of a ``ChatEngagementUpdateNotification`` [OL]: the other party's link."""
+
+    ABSENT = "ABSENT"
+    ACTIVE = "ACTIVE"
+    DISCONNECTED = "DISCONNECTED"
+
+
+class ConfigChangeName(enum.StrEnum):
+    """``name`` of a ``ChatConfigChangeNotification``: the one Oracle's client acts on [OL].
+
+    Other names may exist; Oracle's client ignores them.
+    """
+
+    #: ``value`` is the session's new pool, the ``?pool=`` of every later request.
+    CHAT_CLUSTER_POOL_ID = "CHAT_CLUSTER_POOL_ID"

@@ -20,8 +20,6 @@ from ._agent_operations import (
     ConcludeEngagementResponse,
     CreateAgentSessionRequest,
     CreateAgentSessionResponse,
-    GetMessagesRequest,
-    GetMessagesResponse,
     LogoffRequest,
     LogoffResponse,
     ModifyPropertiesRequest,
@@ -39,6 +37,7 @@ from ._agent_operations import (
     SetEngagementPropertyRequest,
     SetEngagementPropertyResponse,
 )
+from ._messages import GetMessagesRequest, GetMessagesResponse
 from ._post_message import PostMessageRequest, PostMessageResponse
 from ._request_head import AGENT_PATH_PREFIX, API_VERSION, QUERY_INPUT_PARAMETER, operation_path
 from ._wire import AgentResponse, Request

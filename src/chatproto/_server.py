@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 import h11
 import msgspec
 
-from ._codec import decode_request, encode
+from ._codec import decode_request, encode_response
 from ._errors import LimitExceeded, LocalProtocolError, RemoteProtocolError
 from ._events import (
     CONNECTION_CLOSED,
@@ -240,7 +240,9 @@ class ServerConnection:
         Args:
             status: the HTTP status.
             body: a model, or anything msgspec encodes as JSON; ``bytes`` are
-                sent as they are.  None sends an empty body.
+                sent as they are.  None sends an empty body.  A
+                `GetMessagesResponse` writes each message wrapped in an object
+                keyed by its type's wire name, under ``getResponseTypes``.
             headers: extra headers.
             close: ask the client to close the connection after this response.
 
@@ -258,10 +260,7 @@ class ServerConnection:
         elif isinstance(body, bytes):
             payload = body
         else:
-            try:
-                payload = encode(body)
-            except (TypeError, ValueError, RecursionError) as exc:
-                raise LocalProtocolError(f"response body cannot be encoded: {exc}") from exc
+            payload = encode_response(body)
         if status in (204, 304):
             # These have no body (RFC 9110 15.3.5, 15.4.5), and a 204 no
             # Content-Length (8.6).  Refused before h11 sends the head, else

@@ -16,7 +16,7 @@ from fuzz import make_seeds, run_all
 
 from .hardening_helpers import FUZZ_DIR
 
-HARNESSES = ("client_receive", "response_body", "server_receive", "emulator", "request_encode")
+HARNESSES = ("client_receive", "response_body", "server_receive", "emulator", "request_encode", "get_messages")
 REGRESSIONS = Path(__file__).resolve().parent / "fuzz_regressions"
 
 

@@ -191,7 +191,7 @@ def test_envelope_numbers_are_parsed_from_their_string_twins() -> None:
     assert (unparseable.sequence_number, unparseable.client_id) == (None, None)
 
 
-def test_get_messages_keeps_each_message_as_sent() -> None:
+def test_get_messages_types_each_message() -> None:
     session = make_session()
     client = cp.ClientConnection(session)
     client.send(cp.GetMessagesRequest())
@@ -199,7 +199,7 @@ def test_get_messages_keeps_each_message_as_sent() -> None:
     client.receive_data(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
     event = client.next_event()
     assert isinstance(event, cp.ResponseReceived)
-    assert event.response.get_response_types == [{"ChatGetTimeout": {}}]
+    assert event.response.messages == (cp.ChatGetTimeout(),)
 
 
 def test_retrieve_agents_and_queues_accepts_queues_as_array_or_map() -> None:
