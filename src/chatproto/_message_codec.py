@@ -203,7 +203,7 @@ def encode_messages(messages: Iterable[Message]) -> bytes:
 class _OnWire(AgentResponse, frozen=True):
     """A `GetMessagesResponse` as the server writes it: the fields in the same order, the messages wrapped."""
 
-    get_response_types: list[object] = []
+    get_response_types: list[object] = msgspec.field(default_factory=list)
     contains_disconnect: bool | None = None
 
 

@@ -628,10 +628,10 @@ class _Demo:
             self.fail(f"  FAILED: {type(exc).__name__}: {exc}")
             return
         bodies = []
-        for message in response.get_response_types or ():
-            for name, fields in message.items():
-                bodies.append(fields.get("body"))
-                self.say(f"  {name} sequenceNumber {fields.get('sequenceNumber')}: {fields.get('body')!r}")
+        for message in response.messages:
+            body = getattr(message, "body", None)
+            bodies.append(body)
+            self.say(f"  {type(message).__name__} sequenceNumber {getattr(message, 'sequence_number', None)}: {body!r}")
         if bodies != [_DEMO_END_USER_TEXT]:
             self.fail("  FAILED: expected the end user's message, once")
         self.say()

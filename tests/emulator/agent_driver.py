@@ -11,6 +11,7 @@ loop would once woken or expired).
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,7 +118,8 @@ def messages_of(response: Any) -> list[tuple[str, dict[str, Any]]]:
     """The messages of a getMessages answer, as (wire name, fields) pairs."""
     assert isinstance(response, cp.GetMessagesResponse), response
     pairs = []
-    for wrapper in response.get_response_types or ():
+    # The typed messages, as the wire writes them.
+    for wrapper in json.loads(cp.encode_messages(response.messages)):
         ((name, fields),) = wrapper.items()
         pairs.append((name, fields))
     return pairs

@@ -1230,7 +1230,7 @@ def test_poll_faults_are_reproducible_and_counted_apart_from_posts() -> None:
         for n in range(12):
             emulator.end_user_says(engagement_id, str(n))
             reply = bot.send(cp.GetMessagesRequest()).reply
-            run.append("drop" if reply.drop else len(reply.body.get_response_types))
+            run.append("drop" if reply.drop else len(reply.body.messages))
         outcomes.append(run)
     assert outcomes[0] == outcomes[1]
     assert "drop" in outcomes[0]

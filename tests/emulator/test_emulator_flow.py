@@ -9,6 +9,7 @@ missed wake would end the test with a ``ChatGetTimeout`` (or the client's timeou
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import socket
 import subprocess
@@ -221,7 +222,8 @@ def test_chatproto_emulator_serves_a_whole_bot() -> None:
 
 def messages(response: Any) -> list[tuple[str, dict[str, Any]]]:
     assert isinstance(response, cp.GetMessagesResponse), response
-    return [next(iter(item.items())) for item in response.get_response_types or ()]
+    # The typed messages, as the wire writes them: (wire name, camelCase fields).
+    return [next(iter(item.items())) for item in json.loads(cp.encode_messages(response.messages))]
 
 
 def site_call(url: str, request: cp.SiteRequest) -> Any:

@@ -61,8 +61,6 @@ from .._agent_operations import (
     ConcludeEngagementRequest,
     CreateAgentSessionRequest,
     CreateAgentSessionResponse,
-    GetMessagesRequest,
-    GetMessagesResponse,
     LogoffRequest,
     LogoffResponse,
     ModifyPropertiesRequest,
@@ -78,6 +76,7 @@ from .._enums import AgentStatus, AssignmentAction, DestinationType, PropertyTyp
 from .._errors import LocalProtocolError
 from .._events import InvalidRequest, RequestReceived
 from .._identity import check_header_id
+from .._messages import GetMessagesRequest, GetMessagesResponse
 from .._post_message import ChatPostResult, PostMessageRequest, PostMessageResponse
 from .._results import ChatActivitySignalChangeResult, ChatAssignmentAcknowledgementResult, ChatClientInfo
 from .._wire import Request, parse_number_twin
@@ -331,7 +330,7 @@ def envelope(session: Session, request: Request, now_ms: int) -> dict[str, Any]:
 def messages_response(
     session: Session, request: GetMessagesRequest, messages: list[_messages.Message], now_ms: int
 ) -> GetMessagesResponse:
-    return GetMessagesResponse(get_response_types=messages, **envelope(session, request, now_ms))
+    return GetMessagesResponse(messages=_messages.typed(messages), **envelope(session, request, now_ms))
 
 
 def _timeout_answer(poll: Poll, now_ms: int) -> GetMessagesResponse:
@@ -340,7 +339,7 @@ def _timeout_answer(poll: Poll, now_ms: int) -> GetMessagesResponse:
     assert isinstance(request, GetMessagesRequest)
     sequence = request.sequence_number
     return GetMessagesResponse(
-        get_response_types=[_messages.timeout()],
+        messages=_messages.typed([_messages.timeout()]),
         chat_system_error=None,
         client_send_time=request.time_created if request.time_created is not None else now_ms,
         service_start_time=now_ms,

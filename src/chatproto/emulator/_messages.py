@@ -17,6 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
+from .._messages import MESSAGE_TYPES
+from .._messages import Message as TypedMessage
+
 #: The ``ChatConfigChangeNotification`` name that announces a new pool [OL].
 CHAT_CLUSTER_POOL_ID = "CHAT_CLUSTER_POOL_ID"
 #: How often the end user's sneak preview is sent, in ms (the value the legacy capture shows [OL]).
@@ -97,3 +102,16 @@ def pool_change(pool: str, now_ms: int) -> Message:
     """The session's pool changed: later requests carry ``?pool=`` ``pool`` [D, fields OL]."""
     fields: dict[str, Any] = {"name": CHAT_CLUSTER_POOL_ID, "value": pool}
     return {"ChatConfigChangeNotification": _with_twins(fields, createdTime=now_ms)}
+
+
+def typed(messages: list[Message]) -> tuple[TypedMessage, ...]:
+    """The messages as the core's typed Structs, which the server role wraps again on the wire.
+
+    The emulator holds the wire objects (it counts their bytes); a poll's answer
+    is the core's `GetMessagesResponse`, so what it sends is what the client decodes.
+    """
+    typed_messages: list[TypedMessage] = []
+    for message in messages:
+        ((name, fields),) = message.items()
+        typed_messages.append(msgspec.convert(fields, MESSAGE_TYPES[name], strict=False))
+    return tuple(typed_messages)
