@@ -114,10 +114,10 @@ def _message(name: str, fields: msgspec.Raw, max_depth: int) -> Message:
         except msgspec.ValidationError as exc:
             return MalformedMessage(name, msgspec.json.decode(fields), str(exc))
     try:
-        message: Message = _typed(kind).decode(fields)
+        message: Message = _typed(kind).decode(fields)  # type: ignore[arg-type]  # classes are hashable; typeshed types cache keys narrowly
     except msgspec.ValidationError:
         try:
-            message = _with_unlisted_values(kind)(fields)
+            message = _with_unlisted_values(kind)(fields)  # type: ignore[arg-type]
         except msgspec.ValidationError as exc:
             return MalformedMessage(name, _plain(fields, max_depth, _FIELDS_DEPTH), str(exc))
     return message

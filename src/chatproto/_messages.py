@@ -143,7 +143,7 @@ class SystemMessage(_MessageStruct, frozen=True, kw_only=True):
     sequence_number: Int64 | None = None
     sequence_number_string: str | None = None
 
-    __post_init__ = _twins_filled(*_COMMON_NUMBERS)
+    __post_init__ = _twins_filled(*_COMMON_NUMBERS)  # type: ignore[misc]  # a generated method, assigned once per class
 
 
 class _RoutedMessage(SystemMessage, frozen=True, kw_only=True):
@@ -162,7 +162,7 @@ class _RoutedMessage(SystemMessage, frozen=True, kw_only=True):
     message_type: OrUnknown[ChatMessageType] | None = None
     visibility: OrUnknown[Visibility] | None = None
 
-    __post_init__ = _twins_filled(*_ROUTED_NUMBERS)
+    __post_init__ = _twins_filled(*_ROUTED_NUMBERS)  # type: ignore[misc]  # a generated method, assigned once per class
 
 
 class ChatActivitySignal(_RoutedMessage, frozen=True, kw_only=True):
@@ -257,7 +257,7 @@ class ChatEngagementParticipantAdded(SystemMessage, frozen=True, kw_only=True):
     account_id: Int64 | None = None
     account_id_string: str | None = None
 
-    __post_init__ = _twins_filled(*_COMMON_NUMBERS, "account_id")
+    __post_init__ = _twins_filled(*_COMMON_NUMBERS, "account_id")  # type: ignore[misc]  # a generated method, assigned once per class
 
 
 class ChatDisconnectNotification(SystemMessage, frozen=True, kw_only=True):
@@ -293,7 +293,7 @@ class ChatRoleChangeNotification(SystemMessage, frozen=True, kw_only=True):
     lead_client_id: Int64 | None = None
     lead_client_id_string: str | None = None
 
-    __post_init__ = _twins_filled(*_COMMON_NUMBERS, "lead_client_id")
+    __post_init__ = _twins_filled(*_COMMON_NUMBERS, "lead_client_id")  # type: ignore[misc]  # a generated method, assigned once per class
 
 
 class ChatEngagementAssignmentNotification(SystemMessage, frozen=True, kw_only=True):
@@ -324,7 +324,7 @@ class ChatEngagementAssignmentNotification(SystemMessage, frozen=True, kw_only=T
     email: str | None = None
     question: str | None = None
 
-    __post_init__ = _twins_filled(*_COMMON_NUMBERS, "queue_id")
+    __post_init__ = _twins_filled(*_COMMON_NUMBERS, "queue_id")  # type: ignore[misc]  # a generated method, assigned once per class
 
 
 class UnknownMessage(msgspec.Struct, frozen=True):

@@ -82,9 +82,9 @@ from typing import Any, Protocol, TypeVar
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from .._codec import check_depth
 from .._errors import LimitExceeded
 from .._events import HTTPRequestReceived
+from .._json_depth import check_depth
 from .._post_message import PostMessageRequest
 from ._faults import FaultPlan
 from ._types import (
