@@ -26,10 +26,11 @@ class TransportError(Exception):
 
     Attributes:
         request: the request being sent when the failure happened (with the
-            sequence number it was given, once one was), or None.
+            sequence number it was given, once one was; a site call's request
+            during `log_on`), or None.
     """
 
-    def __init__(self, message: str, *, request: cp.Request | None = None) -> None:
+    def __init__(self, message: str, *, request: cp.Request | cp.SiteRequest | None = None) -> None:
         super().__init__(message)
         self.request = request
 

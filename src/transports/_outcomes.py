@@ -25,11 +25,23 @@ from ._errors import (
 )
 from ._url import Endpoint
 
+#: Any request a client sends: an agent operation's, or a site call's.
+AnyRequest = cp.Request | cp.SiteRequest
+#: Any answer the core gives a client.
+AnyAnswer = cp.ResponseReceived | cp.ErrorReceived | cp.SiteResponseReceived | cp.SiteErrorReceived
 
-def result_of(answer: cp.ResponseReceived | cp.ErrorReceived) -> Any:
-    """The typed response, or the `ApiError` the server's answer means."""
-    if type(answer) is cp.ErrorReceived:
-        raise cp.ApiError.from_event(answer)
+
+def result_of(answer: AnyAnswer) -> Any:
+    """The typed response, or the `ApiError` the server's answer means.
+
+    A site call's error (a 401 for a bad login) is an `ApiError` with the
+    status, and the code and message its body carried.
+    """
+    kind = type(answer)
+    if kind is cp.ErrorReceived:
+        raise cp.ApiError.from_event(answer)  # type: ignore[arg-type]
+    if kind is cp.SiteErrorReceived:
+        raise cp.ApiError(answer.status, answer.code, answer.message)  # type: ignore[union-attr]
     return answer.response  # type: ignore[union-attr]
 
 
@@ -45,10 +57,13 @@ def connect_error(endpoint: Endpoint, exc: OSError) -> ConnectError:
 
 
 #: Request types whose operation is safe to repeat (a GET: RFC 9110 section 9.2.1).
-_SAFE_REQUESTS = frozenset(op.request_type for op in cp.OPERATIONS.values() if op.method == "GET")
+_SAFE_REQUESTS = frozenset(
+    [op.request_type for op in cp.OPERATIONS.values() if op.method == "GET"]
+    + [op.request_type for op in cp.SITE_OPERATIONS.values() if op.method == "GET"]
+)
 
 
-def resend_after_close(request: cp.Request | None) -> bool:
+def resend_after_close(request: AnyRequest | None) -> bool:
     """Whether ``request``, written whole on a reused connection that the server then closed
     without a byte of answer, may be sent again: only if repeating it is harmless (RFC 9112
     section 9.3.1), which a POST is not, since the server may have acted on it."""
@@ -64,7 +79,7 @@ def closed_unanswered(exc: OSError | cp.RemoteProtocolError) -> bool:
 
 
 def outcome_unknown(
-    request: cp.Request | None, exc: OSError | cp.RemoteProtocolError, *, stale: bool = False
+    request: AnyRequest | None, exc: OSError | cp.RemoteProtocolError, *, stale: bool = False
 ) -> OutcomeUnknownError:
     """The error for a call that failed after bytes of its request were written.
 
@@ -91,14 +106,14 @@ def outcome_unknown(
     return OutcomeUnknownError(message, request=request)
 
 
-def deadline_passed(endpoint: Endpoint, request: cp.Request | None) -> ConnectTimeout | OutcomeUnknownTimeout:
+def deadline_passed(endpoint: Endpoint, request: AnyRequest | None) -> ConnectTimeout | OutcomeUnknownTimeout:
     """The error for a call its deadline ended: ``request`` is the one being written, or None before that."""
     if request is None:
         return ConnectTimeout(f"cannot connect to {endpoint}: timed out; {_NOTHING_SENT}")
     return _waited_too_long(request)
 
 
-def _waited_too_long(request: cp.Request | None) -> OutcomeUnknownTimeout:
+def _waited_too_long(request: AnyRequest | None) -> OutcomeUnknownTimeout:
     return OutcomeUnknownTimeout(
         f"{_name(request)}: timed out waiting for the response, {_MAY_HAVE_ACTED}", request=request
     )
@@ -161,7 +176,7 @@ def describe(exc: BaseException) -> str:
     return " <- ".join(parts)
 
 
-def _name(request: cp.Request | None) -> str:
+def _name(request: AnyRequest | None) -> str:
     if request is None:
         return "request"
     number = getattr(request, "sequence_number", None)

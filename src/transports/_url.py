@@ -87,3 +87,22 @@ def _port(parts: SplitResult, default: int) -> int | None:
     except ValueError:
         return None
     return default if port is None else port
+
+
+def endpoint_at(scheme: str, host: str, port: int | None) -> Endpoint:
+    """The endpoint of ``host`` and ``port`` (None: the scheme's default) with ``scheme``.
+
+    What serviceSettings names (``domain``, ``port``) becomes the chat
+    server's endpoint this way, with the scheme of the site's URL.
+
+    Raises:
+        LocalProtocolError: ``host`` is not a host name or address.
+    """
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not bare or any(ch in bare for ch in "/?#@[] ") or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in bare):
+        raise cp.LocalProtocolError("the chat server's domain is not a host name or address")
+    default_port = _DEFAULT_PORTS[scheme]
+    port = default_port if port is None else port
+    written_host = f"[{bare}]" if ":" in bare else bare
+    host_header = written_host if port == default_port else f"{written_host}:{port}"
+    return Endpoint(scheme, bare, port, host_header)

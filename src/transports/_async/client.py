@@ -31,6 +31,12 @@ those the server has visibly closed), and when it happens the call:
 A request the caller numbered itself is never sent again (its number is
 used); the retry shares the call's deadline.
 
+Three pools share that one call: the client's keep-alive pool for every
+operation; the poll's own pool of one connection, whose deadline is
+``poll_timeout``, so that posts never wait behind a held getMessages; and,
+for `log_on`, a pool on the B2C site for serviceSettings and agentTokens,
+closed once the session is open.
+
 The async and blocking clients share this code: the blocking one is
 generated from the async one by scripts/unasync.py.
 """
@@ -38,19 +44,35 @@ generated from the async one by scripts/unasync.py.
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Self, TypeVar
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import chatproto as cp
 
 from .._backends._async_interface import AsyncBackend, AsyncRuntime
 from .._clock import now_ms
 from .._errors import ClientClosedError
-from .._options import ClientBase
-from .._outcomes import closed_unanswered, deadline_passed, outcome_unknown, resend_after_close, result_of
-from .pool import AsyncConnection, AsyncPool
+from .._options import _NOT_LOGGED_ON, ClientBase
+from .._outcomes import (
+    AnyAnswer,
+    AnyRequest,
+    closed_unanswered,
+    deadline_passed,
+    outcome_unknown,
+    resend_after_close,
+    result_of,
+)
+from .._url import Endpoint
+from .pool import AsyncConnection, AsyncPollPool, AsyncPool, ProtoT
+
+if TYPE_CHECKING:
+    from .messages import AsyncMessages
 
 #: The response type of the operation a request belongs to.
 R = TypeVar("R", bound=cp.AgentResponse)
+#: The response type of a site call.
+S = TypeVar("S", bound=cp.SiteResponse)
 
 
 class AsyncClient(ClientBase):
@@ -60,21 +82,42 @@ class AsyncClient(ClientBase):
     _runtime: ClassVar[AsyncRuntime]
     #: How connections are opened.
     _backend: ClassVar[AsyncBackend]
+    #: Every operation's connections; None until there is a session (`log_on`).
+    _pool: AsyncPool[cp.ClientConnection] | None = None
+    #: The poll's own connection (`get_messages`, `messages`).
+    _poll_pool: AsyncPollPool | None = None
+    #: Set by `aclose`: what the client has is closed, and what it will have too.
+    _closed = False
+    #: The poll loops (`messages`) made on this client, which closing it ends.
+    _loops: weakref.WeakSet[AsyncMessages] | None = None
 
     def _open_pool(self) -> None:
-        self._pool = AsyncPool(
+        self._pool = self._new_pool(self._endpoint, self._new_agent_proto, self._max_connections)
+        self._poll_pool = self._new_pool(self._endpoint, self._new_agent_proto, 1, kind=AsyncPollPool)
+
+    def _new_pool(
+        self, endpoint: Endpoint, new_proto: Callable[[], ProtoT], max_connections: int, *, kind: type[Any] = AsyncPool
+    ) -> Any:
+        return kind(
             self._runtime,
             self._backend,
-            self._endpoint,
+            endpoint,
             ssl_context=self._ssl_context,
-            session=self._session,
-            limits=self._limits,
-            max_connections=self._max_connections,
+            new_proto=new_proto,
+            max_connections=max_connections,
             keepalive_expiry=self._keepalive_expiry,
         )
 
+    def _new_agent_proto(self) -> cp.ClientConnection:
+        session = self._session
+        assert session is not None, "a pool exists only for a session"
+        return cp.ClientConnection(session, limits=self._limits)
+
     def __repr__(self) -> str:
-        state = "closed" if self._pool.closed else "open"
+        pool = self._pool
+        state = "closed" if self._closed or (pool is not None and pool.closed) else "open"
+        if pool is None and not self._closed:
+            state = "not logged on"
         return f"<{type(self).__module__}.{type(self).__name__} {self._endpoint} {state}>"
 
     async def __aenter__(self) -> Self:
@@ -84,32 +127,81 @@ class AsyncClient(ClientBase):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the idle connections; calls still running close theirs when they end."""
-        await self._pool.aclose()
+        """Close the idle connections, and end a poll in flight (`messages` then ends).
+
+        Other calls still running close their connections when they end.  It
+        may be called from another task (or, for the sync client, another
+        thread) while `messages` waits on a held poll: that poll's
+        connection is closed under it, and the loop ends at once.
+        """
+        self._closed = True
+        for loop in list(self._loops or ()):
+            loop._stop()
+        for pool in (self._poll_pool, self._pool):
+            if pool is not None:
+                await pool.aclose()
 
     async def send(self, request: cp.Request[R]) -> R:
         """Send any operation's request and return its typed response (a ``Request[R]`` returns an ``R``).
 
+        A getMessages goes on the poll's own connection with the deadline
+        ``poll_timeout``; every other request on the client's pool, with the
+        deadline ``timeout``.
+
         Raises:
-            ApiError: the server answered with an error.
+            ApiError: the server answered with an error (`SessionExpiredError`
+                for a 403, `ConflictError` for ``CONFLICT``).
             ConnectError: nothing was sent (it is safe to send again).
             OutcomeUnknownError: the request was written, then the call
                 failed; the server may have acted on it.
-            LocalProtocolError: the request is invalid, or the session expired.
+            LocalProtocolError: the request is invalid, the session expired
+                or was logged off, or there is no session yet (`log_on`).
             ClientClosedError: the client was closed.
         """
-        pool = self._pool
+        if type(request) is cp.GetMessagesRequest:
+            pool: AsyncPool[cp.ClientConnection] | None = self._poll_pool
+            timeout: float | None = self._poll_timeout
+        else:
+            pool = self._pool
+            timeout = self._timeout
+        if pool is None:
+            raise cp.LocalProtocolError(_NOT_LOGGED_ON)
+        response: R = await self._call(pool, request, timeout, self._frame, may_resend=request.sequence_number is None)
+        return response
+
+    def _frame(self, proto: cp.ClientConnection, request: cp.Request) -> bytes:
+        return proto.send(request, now_ms=now_ms(self._clock))
+
+    async def _site_call(self, pool: AsyncPool[cp.SiteConnection], request: cp.SiteRequest[S]) -> S:
+        """A site call's typed answer, sent as `send` sends (`ApiError` for a 401 login)."""
+        response: S = await self._call(pool, request, self._timeout, _frame_site_call, may_resend=True)
+        return response
+
+    async def _call(
+        self,
+        pool: AsyncPool[Any],
+        request: AnyRequest,
+        timeout: float | None,
+        frame: Callable[[Any, Any], bytes],
+        *,
+        may_resend: bool,
+    ) -> Any:
+        """``request``'s typed answer over a connection of ``pool``, within ``timeout``.
+
+        ``frame`` gives the bytes of the request from the connection's core
+        state; ``may_resend`` whether the request may go out once more when a
+        reused connection was closed unanswered (one the caller numbered has
+        used its number).
+        """
         if pool.closed:
             raise ClientClosedError("the client is closed")
         runtime = self._runtime
         # A call made in a cancelled scope must not write anything: honour the
         # cancellation now, since the I/O below waits only when it must.
         await runtime.checkpoint_if_cancelled()
-        conn: AsyncConnection | None = None
-        deadline = math.inf if self._timeout is None else runtime.current_time() + self._timeout
+        conn: AsyncConnection[Any] | None = None
+        deadline = math.inf if timeout is None else runtime.current_time() + timeout
         with runtime.move_on_at(deadline):
-            # Only a request the session numbers is sent again: one the caller numbered has used its number.
-            may_resend = request.sequence_number is None
             fresh = False
             while True:
                 conn = await pool.checkout(fresh=fresh)
@@ -117,7 +209,7 @@ class AsyncClient(ClientBase):
                     proto = conn.proto
                     # The session's sequence numbers are handed out one call at a time.
                     with pool.lock:
-                        data = proto.send(request, now_ms=now_ms(self._clock))
+                        data = frame(proto, request)
                     answer = await self._exchange(conn, data, may_resend=may_resend)
                 finally:
                     # An invalid request sent nothing and leaves the connection
@@ -132,8 +224,7 @@ class AsyncClient(ClientBase):
                         raise
                 if answer is not None:
                     # The core decoded it with the response type of the request's operation.
-                    response: R = result_of(answer)
-                    return response
+                    return result_of(answer)
                 # The server closed the reused connection without a byte of
                 # answer, and the request cannot have been acted on (or is
                 # safe to repeat): once more, on a new connection, and no more.
@@ -142,11 +233,9 @@ class AsyncClient(ClientBase):
                 may_resend = False
                 fresh = True
         # Reached only when the deadline ended the call: say whether a request was out by then.
-        raise deadline_passed(self._endpoint, None if conn is None else conn.proto.pending_request)
+        raise deadline_passed(pool.endpoint, None if conn is None else conn.proto.pending_request)
 
-    async def _exchange(
-        self, conn: AsyncConnection, data: bytes, *, may_resend: bool
-    ) -> cp.ResponseReceived | cp.ErrorReceived | None:
+    async def _exchange(self, conn: AsyncConnection[Any], data: bytes, *, may_resend: bool) -> AnyAnswer | None:
         """Write the request and read until the core has its answer.
 
         None when the connection was reused and the server closed or reset it
@@ -170,7 +259,8 @@ class AsyncClient(ClientBase):
                 event = proto.next_event()
             # While a request is out, the core reports a close as PeerClosedEarly.
             assert not isinstance(event, cp.ConnectionClosed)
-            return event
+            answer: AnyAnswer = event
+            return answer
         except BaseException as exc:
             if not written:
                 proto.send_failed()  # part of the request may be out: never reuse the connection
@@ -181,3 +271,7 @@ class AsyncClient(ClientBase):
                     return None
                 raise outcome_unknown(request, exc, stale=stale) from exc
             raise  # a cancellation, the deadline, a KeyboardInterrupt: left as they are
+
+
+def _frame_site_call(proto: cp.SiteConnection, request: cp.SiteRequest) -> bytes:
+    return proto.send(request)

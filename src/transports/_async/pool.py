@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import ssl
 import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import chatproto as cp
 
@@ -42,23 +44,27 @@ from .._backends._async_interface import AsyncBackend, AsyncRuntime, AsyncSlots,
 from .._outcomes import connect_error
 from .._url import Endpoint
 
+#: The core's state for one connection: `chatproto.ClientConnection` to the
+#: chat server, or `chatproto.SiteConnection` for the site calls.
+ProtoT = TypeVar("ProtoT", cp.ClientConnection, cp.SiteConnection)
 
-class AsyncConnection:
+
+class AsyncConnection(Generic[ProtoT]):
     """A pooled connection: the backend's stream, and the core's state for it."""
 
     __slots__ = ("idle_since", "proto", "reused", "stream")
 
-    def __init__(self, stream: AsyncStream, proto: cp.ClientConnection) -> None:
+    def __init__(self, stream: AsyncStream, proto: ProtoT) -> None:
         self.stream = stream
-        self.proto = proto
+        self.proto: ProtoT = proto
         #: When it last went back to the idle list, on the runtime's clock.
         self.idle_since = 0.0
         #: Whether `checkout` took it from the idle list (it carried a request before).
         self.reused = False
 
 
-class AsyncPool:
-    """The connections of one client, to its one endpoint."""
+class AsyncPool(Generic[ProtoT]):
+    """The connections of one client to one endpoint; ``new_proto`` makes the core's state of each."""
 
     def __init__(
         self,
@@ -67,29 +73,27 @@ class AsyncPool:
         endpoint: Endpoint,
         *,
         ssl_context: ssl.SSLContext | None,
-        session: cp.AgentSession,
-        limits: cp.Limits,
+        new_proto: Callable[[], ProtoT],
         max_connections: int,
         keepalive_expiry: float,
     ) -> None:
         self._runtime = runtime
         self._backend = backend
-        self._endpoint = endpoint
+        self.endpoint = endpoint
         self._ssl_context = ssl_context
-        self._session = session
-        self._limits = limits
+        self._new_proto: Callable[[], ProtoT] = new_proto
         self._max_connections = max_connections
         self._keepalive_expiry = keepalive_expiry
         # Made on first use, inside the event loop they belong to.
         self._slots: AsyncSlots | None = None
         # Oldest first: each goes to the end when it comes back, and is taken from there.
-        self._idle: list[AsyncConnection] = []
+        self._idle: list[AsyncConnection[ProtoT]] = []
         #: Taken for every step that must not interleave with another call's.
         self.lock = threading.Lock()
         #: Set by `aclose`: no connection goes back to the idle list after it.
         self.closed = False
 
-    async def checkout(self, *, fresh: bool = False) -> AsyncConnection:
+    async def checkout(self, *, fresh: bool = False) -> AsyncConnection[ProtoT]:
         """An idle connection that has not expired and that the server has not closed, or a new one.
 
         ``fresh``: a new one, whatever is idle.
@@ -104,7 +108,7 @@ class AsyncPool:
             slots.acquire_nowait()  # no checkpoint (an event-loop turn) when one is free
         except self._runtime.would_block:
             await slots.acquire()
-        conn: AsyncConnection | None = None
+        conn: AsyncConnection[ProtoT] | None = None
         try:
             if not fresh:
                 oldest_kept = self._runtime.current_time() - self._keepalive_expiry
@@ -124,7 +128,7 @@ class AsyncPool:
             slots.release()
             raise
 
-    def _take_idle(self, oldest_kept: float) -> AsyncConnection | None:
+    def _take_idle(self, oldest_kept: float) -> AsyncConnection[ProtoT] | None:
         """The oldest idle connection if it went idle before ``oldest_kept`` (to be closed), else
         the newest (the likeliest to be alive), or None; called under the lock."""
         idle = self._idle
@@ -137,7 +141,7 @@ class AsyncPool:
         del idle[index]
         return conn
 
-    async def checkin(self, conn: AsyncConnection) -> None:
+    async def checkin(self, conn: AsyncConnection[ProtoT]) -> None:
         """Give back a connection from `checkout`: kept idle if the core allows, closed otherwise."""
         slots = self._slots
         assert slots is not None, "checkout made them"
@@ -159,7 +163,7 @@ class AsyncPool:
         finally:
             slots.release()
 
-    async def drop(self, conn: AsyncConnection) -> None:
+    async def drop(self, conn: AsyncConnection[ProtoT]) -> None:
         """Close ``conn`` for good (its slot is `checkin`'s to give back).
 
         Dropped perhaps mid-request, it is abandoned first: the core frees
@@ -176,11 +180,11 @@ class AsyncPool:
         for conn in idle:
             await conn.stream.aclose()
 
-    async def _connect(self) -> AsyncConnection:
-        endpoint = self._endpoint
+    async def _connect(self) -> AsyncConnection[ProtoT]:
+        endpoint = self.endpoint
         ssl_context = self._ssl_context
         # Made before the stream, so that nothing can fail between connecting and pooling.
-        proto = cp.ClientConnection(self._session, limits=self._limits)
+        proto = self._new_proto()
         try:
             stream = await self._backend.connect(
                 endpoint.host,
@@ -195,3 +199,45 @@ class AsyncPool:
         except BaseException:
             await stream.aclose()
             raise
+
+
+class AsyncPollPool(AsyncPool[cp.ClientConnection]):
+    """The poll's own pool of one connection, so that posts never wait behind a held poll.
+
+    It knows the connection in use, so that closing the client ends a poll
+    held in another task (or thread) at once: `aclose` closes that
+    connection's stream under the waiting read, which fails, and the call
+    that made it drops the connection (abandoning the core's exchange frees
+    the session's poll slot).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The connection a poll is using, if any.
+        self.in_use: AsyncConnection[cp.ClientConnection] | None = None
+
+    async def checkout(self, *, fresh: bool = False) -> AsyncConnection[cp.ClientConnection]:
+        conn = await super().checkout(fresh=fresh)
+        self.in_use = conn
+        if self.closed:  # closed while it connected: the poll must not wait on it
+            await conn.stream.aclose()
+        return conn
+
+    async def checkin(self, conn: AsyncConnection[cp.ClientConnection]) -> None:
+        self.in_use = None
+        await super().checkin(conn)
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        await self.interrupt()
+
+    async def interrupt(self) -> None:
+        """Close the idle connection, and the stream of the one in use, whose poll then fails at once."""
+        with self.lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            await conn.stream.aclose()
+        in_use = self.in_use
+        if in_use is not None:
+            # Only the stream: the core's state is the polling call's, which drops the connection.
+            await in_use.stream.aclose()

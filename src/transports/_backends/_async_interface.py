@@ -93,6 +93,16 @@ class AsyncSlots(Protocol):
         """Give a permit back."""
 
 
+class AsyncWakeup(Protocol):
+    """A wait that another task (or, for the blocking runtime, another thread) can end early, for good."""
+
+    def set(self) -> None:
+        """End the current wait, and every later one, at once."""
+
+    async def wait(self, seconds: float) -> None:
+        """Wait ``seconds``, or until `set`; return at once if it was set already."""
+
+
 class AsyncRuntime(Protocol):
     """An I/O library's clock, deadlines, cancellation and semaphores, as the client uses them."""
 
@@ -111,3 +121,6 @@ class AsyncRuntime(Protocol):
 
     def slots(self, total: int) -> AsyncSlots:
         """``total`` permits for connections, made in the event loop that will use them."""
+
+    def wakeup(self) -> AsyncWakeup:
+        """A new `AsyncWakeup`, made in the event loop that will use it (the poll loop's backoff)."""

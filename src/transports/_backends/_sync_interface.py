@@ -94,6 +94,16 @@ class Slots(Protocol):
         """Give a permit back."""
 
 
+class Wakeup(Protocol):
+    """A wait that another task (or, for the blocking runtime, another thread) can end early, for good."""
+
+    def set(self) -> None:
+        """End the current wait, and every later one, at once."""
+
+    def wait(self, seconds: float) -> None:
+        """Wait ``seconds``, or until `set`; return at once if it was set already."""
+
+
 class Runtime(Protocol):
     """An I/O library's clock, deadlines, cancellation and semaphores, as the client uses them."""
 
@@ -112,3 +122,6 @@ class Runtime(Protocol):
 
     def slots(self, total: int) -> Slots:
         """``total`` permits for connections, made in the event loop that will use them."""
+
+    def wakeup(self) -> Wakeup:
+        """A new `Wakeup`, made in the event loop that will use it (the poll loop's backoff)."""

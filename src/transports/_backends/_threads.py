@@ -141,6 +141,21 @@ class Unlimited:
 _UNLIMITED = Unlimited()
 
 
+class Wakeup:
+    """A wait another thread can end: a `threading.Event`."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def wait(self, seconds: float) -> None:
+        self._event.wait(seconds)
+
+
 class ThreadRuntime:
     """The runtime of `transports.sync`: calls run in the caller's thread, and threads may share a client."""
 
@@ -157,3 +172,6 @@ class ThreadRuntime:
 
     def slots(self, total: int) -> Unlimited:
         return _UNLIMITED
+
+    def wakeup(self) -> Wakeup:
+        return Wakeup()

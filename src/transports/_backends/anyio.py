@@ -50,6 +50,9 @@ class SocketStream(anyio.abc.ByteStream):
                     raise
                 # anyio takes no closed socket; fail as recv on one would.
                 raise OSError(errno.EBADF, os.strerror(errno.EBADF)) from None
+            except anyio.ClosedResourceError:
+                # Another task closed it under this read (closing the client ends a held poll).
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF)) from None
             try:
                 return sock.recv(max_bytes)
             except BlockingIOError:
@@ -206,3 +209,22 @@ class AnyioRuntime:
 
     def slots(self, total: int) -> anyio.Semaphore:
         return anyio.Semaphore(total)
+
+    def wakeup(self) -> AnyioWakeup:
+        return AnyioWakeup()
+
+
+class AnyioWakeup:
+    """A wait another task can end: an `anyio.Event`."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = anyio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    async def wait(self, seconds: float) -> None:
+        with anyio.move_on_after(seconds):
+            await self._event.wait()

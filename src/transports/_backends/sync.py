@@ -11,6 +11,7 @@ not bounded by it: ``getaddrinfo`` cannot be interrupted.
 from __future__ import annotations
 
 import _socket
+import contextlib
 import errno
 import os
 import select
@@ -91,7 +92,12 @@ class SocketStream:
     def close(self) -> None:
         self._poller = _CLOSED
         self._peeked = None
-        self.socket.close()
+        sock = self.socket
+        # Shut down first: another thread may be waiting on it (closing the
+        # client ends a held poll), and only a shutdown wakes its ``poll``.
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        sock.close()
 
     def is_readable(self) -> bool:
         poller = self._poller

@@ -95,3 +95,22 @@ class TrioRuntime:
 
     def slots(self, total: int) -> trio.Semaphore:
         return trio.Semaphore(total)
+
+    def wakeup(self) -> TrioWakeup:
+        return TrioWakeup()
+
+
+class TrioWakeup:
+    """A wait another task can end: a `trio.Event`."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = trio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    async def wait(self, seconds: float) -> None:
+        with trio.move_on_after(seconds):
+            await self._event.wait()
