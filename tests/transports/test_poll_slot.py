@@ -43,7 +43,7 @@ def test_a_poll_that_failed_after_it_was_written_frees_the_slot(
 
 
 def test_a_poll_that_timed_out_frees_the_slot(server: MemoryChatServer, make_client: MemoryClients) -> None:
-    client = make_client(timeout=0.3)
+    client = make_client(poll_timeout=0.3)  # a poll's deadline is poll_timeout, not timeout
     server.script(Act.HANG)
 
     with pytest.raises(transports.OutcomeUnknownTimeout):
@@ -64,4 +64,6 @@ def test_an_answered_poll_frees_the_slot_and_keeps_its_connection(
         assert not client.session.polling
 
     assert server.connections_opened == 1
-    assert client.idle_count() == 1
+    # A poll's connection is the poll's own (posts never wait behind it), kept idle for the next poll.
+    assert client.idle_count() == 0
+    assert len(client.client._poll_pool._idle) == 1
