@@ -175,11 +175,11 @@ def test_demo_in_a_plain_install(fresh: Fresh) -> None:
     assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
     lines = result.stdout.splitlines()
     for label in ("sync", "anyio on asyncio"):
-        assert any(line.strip().startswith(f"{label} ") and "200 OK" in line for line in lines), result.stdout
+        assert f"  {label} 200 OK: one whole conversation in " in result.stdout, result.stdout
     assert [line for line in lines if "trio" in line] == [
         "  skipped anyio on trio and trio: trio is not installed (pip install 'chatproto[trio]')"
     ]
-    assert lines[-1] == "demo passed: 2 transports posted, each message recorded exactly once."
+    assert lines[-1] == "demo passed: 2 transports each held one whole conversation, as the emulator recorded it."
 
 
 def test_import_transports_trio_in_a_plain_install(fresh: Fresh) -> None:

@@ -1,10 +1,12 @@
 """The ``chatproto`` command: ``chatproto demo``, ``chatproto emulator`` and ``chatproto post``.
 
-- ``demo`` starts the emulator in-process on a free port, opens an agent
-  session and an engagement, posts through every transport (sync, anyio on
-  asyncio, anyio on trio, trio), reads back what the emulator recorded, lets
-  the end user answer and one getMessages poll deliver it, and prints a
-  short report.  It needs no network and no configuration.
+- ``demo`` starts the emulator in-process on a free port and, with each
+  transport (sync, anyio on asyncio, anyio on trio, trio), runs a bot
+  through one whole conversation: it logs on through the site calls and
+  becomes available, an emulated end user asks a question, the bot accepts
+  and answers, the end user leaves, and the bot concludes, releases and
+  logs off.  It prints the transcript of each, checks it against what the
+  emulator recorded, and needs no network and no configuration.
 - ``emulator`` serves a whole chat server on loopback: the agent API, the
   site calls (serviceSettings, agentTokens) and the emulator's control
   surface.  It prints one line, its URL, once it accepts connections (and
@@ -36,7 +38,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
-from urllib.parse import urlsplit
 
 import msgspec
 
@@ -78,7 +79,6 @@ _DEMO_AGENT_ID = "12"
 _DEMO_TIMEOUT = 10.0
 #: The demo's polls wait a second at most (a real server holds them 30 s).
 _DEMO_POLL_HOLD_MS = 1000
-_DEMO_END_USER_TEXT = "Thanks, that helps!"
 #: The demo's transports: (label, module, how its client is run).
 _TRANSPORTS = (
     ("sync", "transports.sync", "blocking"),
@@ -192,10 +192,12 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="post through every transport to an in-process emulator and report",
-        description="Start the emulator in-process on a free port, open an agent session and an engagement, "
-        "post a message through each transport (sync, anyio on asyncio, anyio on trio, trio), read back what "
-        "the emulator recorded, and print a short report.  Needs no network and no configuration.  "
+        help="run a bot through one whole chat with every transport, against an in-process emulator",
+        description="Start the emulator in-process on a free port and, with each transport (sync, anyio on "
+        "asyncio, anyio on trio, trio), run a bot through one whole conversation: log on through the site calls, "
+        "become available, accept the end user's chat, answer, and when the end user leaves, conclude, release "
+        "and log off.  Prints each transcript and checks it against what the emulator recorded.  Needs no network "
+        "and no configuration.  "
         f"Without trio ({TRIO_INSTALL}) it skips the transports that run on trio.",
         formatter_class=_HelpFormatter,
     )
@@ -533,112 +535,137 @@ class _Demo:
 
     def run(self) -> int:
         server = self.server
-        info = server.open_session(_DEMO_AGENT_ID)
-        engagement_id = server.start_engagement(info.session_id)
-        self.say(f"chatproto demo: an emulated chat server at {server.url}, site {info.site}, pool {info.pool}")
-        self.say(f"agent {info.agent_id} has an agent session and engagement {engagement_id}")
+        account = DEFAULT_ACCOUNT
+        self.say(f"chatproto demo: an emulated chat server at {server.url}")
+        self.say(f"each transport's bot logs on as {account.username!r} (agent {account.agent_id}) and serves one chat")
         self.say()
-        # One session for every client, so the sequence numbers go on from transport to transport.
-        session = cp.AgentSession(
-            host=urlsplit(server.url).netloc,
-            site=info.site,
-            agent_id=info.agent_id,
-            session_id=info.session_id,
-            pool=info.pool,
-        )
-
-        self.say("posting one message through each transport:")
-        sent: list[str] = []
+        held: list[str] = []
         skipped: list[str] = []
         for label, module, runner in _TRANSPORTS:
-            text = f"Hello from {label}"
             try:
-                _import_for(module, runner)  # so the time below is the post's, not the imports'
+                _import_for(module, runner)  # so the time below is the conversation's, not the imports'
             except ImportError as exc:
                 if isinstance(exc, ModuleNotFoundError) and exc.name == "trio":  # the one optional dependency
                     skipped.append(label)
                 else:
                     self.fail(f"  {label:<17} FAILED: {type(exc).__name__}: {exc}")
                 continue
+            self.say(f"{label}:")
+            talk = _Conversation(self, label)
+            started = time.perf_counter()
             try:
-                started = time.perf_counter()
-                response = _post_with(
-                    module, runner, url=server.url, session=session, engagement_id=engagement_id, text=text
-                )
+                _converse_with(module, runner, server.url, talk)
             except (cp.ApiError, TransportError, cp.ProtocolError) as exc:
                 self.fail(f"  {label:<17} FAILED: {type(exc).__name__}: {exc}")
                 continue
             elapsed_ms = (time.perf_counter() - started) * 1000
-            sent.append(text)
-            self.say(
-                f"  {label:<17} 200 OK  sequenceNumber {response.sequence_number}, "
-                f"clientId {response.client_id}  ({elapsed_ms:.1f} ms)"
-            )
+            if talk.check():
+                held.append(label)
+                self.say(f"  {label} 200 OK: one whole conversation in {elapsed_ms:.0f} ms")
+            self.say()
         if skipped:
             self.say(f"  skipped {' and '.join(skipped)}: trio is not installed ({TRIO_INSTALL})")
-        self.say()
-
-        recorded = server.messages(engagement_id)
-        self.say(f"the emulator recorded {len(recorded)} messages in engagement {engagement_id}:")
-        for message in recorded:
-            self.say(f"  sequenceNumber {message.sequence_number}: {message.body!r}")
-        if [message.body for message in recorded] != sent:
-            self.fail("  FAILED: the recorded messages are not the ones posted, once each, in order")
-        self.say()
-
-        self.poll(session, engagement_id)
-
-        server.conclude_engagement(engagement_id)
-        self.say(f"engagement {engagement_id} concluded; posting into it again:")
-        try:
-            _post_with(
-                "transports.sync",
-                "blocking",
-                url=server.url,
-                session=session,
-                engagement_id=engagement_id,
-                text="Anyone there?",
-            )
-        except cp.ApiError as exc:
-            self.say(f"  refused as a real server would: {exc.status} {exc.code}: {exc.message}")
-            if exc.code != "CONFLICT":
-                self.fail("  FAILED: expected the code CONFLICT")
-        except (TransportError, cp.ProtocolError, ImportError) as exc:
-            self.fail(f"  FAILED: {type(exc).__name__}: {exc}")
-        else:
-            self.fail("  FAILED: the post into a concluded engagement was accepted")
-        self.say()
-
+            self.say()
         if self.failures:
             self.say(f"demo FAILED: {len(self.failures)} problem(s) above")
             return 1
-        self.say(f"demo passed: {len(sent)} transports posted, each message recorded exactly once.")
+        self.say(f"demo passed: {len(held)} transports each held one whole conversation, as the emulator recorded it.")
         return 0
-
-    def poll(self, session: cp.AgentSession, engagement_id: int) -> None:
-        """The end user answers, and one getMessages poll of the sync client delivers it."""
-        from .sync import AgentClient
-
-        self.server.end_user_says(engagement_id, _DEMO_END_USER_TEXT)
-        self.say("the end user answers; one getMessages poll (sync) delivers it:")
-        try:
-            with AgentClient(self.server.url, session=session, timeout=_DEMO_TIMEOUT) as client:
-                response = client.send(cp.GetMessagesRequest())
-        except (cp.ApiError, TransportError, cp.ProtocolError) as exc:
-            self.fail(f"  FAILED: {type(exc).__name__}: {exc}")
-            return
-        bodies = []
-        for message in response.messages:
-            body = getattr(message, "body", None)
-            bodies.append(body)
-            self.say(f"  {type(message).__name__} sequenceNumber {getattr(message, 'sequence_number', None)}: {body!r}")
-        if bodies != [_DEMO_END_USER_TEXT]:
-            self.fail("  FAILED: expected the end user's message, once")
-        self.say()
 
     def fail(self, line: str) -> None:
         self.failures.append(line)
         self.say(line)
+
+
+#: What the demo's end user asks, and what the bot answers.
+_DEMO_QUESTION = "Where is my order?"
+_DEMO_ANSWER = "It left the warehouse this morning; it will be with you tomorrow."
+_DEMO_END_USER_TEXT = "Thanks, that helps!"
+#: A method of the client, with its arguments: what the conversation asks the bot to call.
+_Call = tuple[str, tuple[Any, ...], dict[str, Any]]
+
+
+class _Conversation:
+    """One whole chat, the same for every transport: what the bot calls, and what the end user does.
+
+    The transports' runners (`_converse_blocking`, `_converse_async`) only
+    make the calls it names, so each step is written once.  The end user is
+    the emulator's, played through its control calls.
+    """
+
+    def __init__(self, demo: _Demo, label: str) -> None:
+        self.demo = demo
+        self.server = demo.server
+        self.label = label
+        self.engagement_id: int | None = None
+
+    def line(self, who: str, text: str) -> None:
+        self.demo.say(f"  {who:<9} {text}")
+
+    def opening(self) -> list[_Call]:
+        """Log on through the site calls, become available, ask for one engagement."""
+        return [
+            ("log_on", (), {}),
+            ("set_activity_status", (cp.AgentStatus.AVAILABLE,), {}),
+            ("request_assignment", (), {"max_sessions": 1}),
+        ]
+
+    def opened(self, session: cp.AgentSession, url: str) -> None:
+        self.line("bot", f"logged on (serviceSettings, agentTokens, a session at {url}, pool {session.pool})")
+        self.line("bot", "available, asking for one engagement")
+        self.engagement_id = self.server.queue_engagement(first_name="Ann", question=_DEMO_QUESTION)
+        self.line("end user", f"Ann asks for a chat: {_DEMO_QUESTION!r}")
+
+    def react(self, message: cp.Message) -> list[_Call]:
+        """The bot's answer to ``message``: the calls it makes."""
+        engagement_id = getattr(message, "engagement_id", None)
+        if isinstance(message, cp.ChatEngagementAssignmentNotification):
+            self.line(
+                "bot", f"offered engagement {engagement_id} ({message.first_name}: {message.question!r}); accepts"
+            )
+            return [("accept", (engagement_id,), {})]
+        if isinstance(message, cp.ChatPostMessage) and message.sender_type == cp.DestinationType.END_USER:
+            self.line("end user", repr(message.body))
+            reply = _DEMO_ANSWER if message.body == _DEMO_QUESTION else "You are welcome. Goodbye!"
+            self.line("bot", repr(reply))
+            return [("post_message", (reply,), {"destination_id": engagement_id})]
+        if isinstance(message, cp.ChatDisconnectNotification):
+            self.line("end user", "leaves")
+            self.line("bot", f"concludes and releases engagement {engagement_id}, and logs off")
+            return [("conclude", (engagement_id,), {}), ("release", (engagement_id,), {}), ("log_off", (), {})]
+        return []
+
+    def after(self, message: cp.Message) -> None:
+        """What the end user does once the bot has answered ``message``."""
+        engagement_id = self.engagement_id
+        assert engagement_id is not None
+        if isinstance(message, cp.ChatEngagementAssignmentNotification):
+            self.server.end_user_says(engagement_id, _DEMO_QUESTION)
+        elif isinstance(message, cp.ChatPostMessage) and message.body == _DEMO_QUESTION:
+            self.server.end_user_says(engagement_id, _DEMO_END_USER_TEXT)
+        elif isinstance(message, cp.ChatPostMessage):
+            self.server.end_user_leaves(engagement_id)
+
+    def check(self) -> bool:
+        """Whether the emulator's transcript is the whole conversation, once each, in order."""
+        if self.engagement_id is None:
+            self.demo.fail(f"  {self.label:<17} FAILED: no engagement was offered")
+            return False
+        engagement = self.server.engagement(self.engagement_id)
+        got = [(entry.sender, entry.kind, entry.body) for entry in engagement.transcript]
+        expected = [
+            ("END_USER", "MESSAGE", _DEMO_QUESTION),
+            ("AGENT", "MESSAGE", _DEMO_ANSWER),
+            ("END_USER", "MESSAGE", _DEMO_END_USER_TEXT),
+            ("AGENT", "MESSAGE", "You are welcome. Goodbye!"),
+            ("END_USER", "LEFT", None),
+            ("AGENT", "CONCLUDED", None),
+            ("AGENT", "RELEASED", None),
+        ]
+        if got != expected:
+            self.demo.fail(f"  {self.label:<17} FAILED: the emulator recorded {got}")
+            return False
+        return True
 
 
 def _import_for(module: str, runner: str) -> None:
@@ -649,34 +676,51 @@ def _import_for(module: str, runner: str) -> None:
         importlib.import_module("trio")
 
 
-def _post_with(
-    module: str, runner: str, *, url: str, session: cp.AgentSession, engagement_id: int, text: str
-) -> cp.PostMessageResponse:
-    """Post ``text`` with the ``AgentClient`` of ``module``, run as ``runner`` says."""
+def _converse_with(module: str, runner: str, url: str, talk: _Conversation) -> None:
+    """Hold ``talk`` with the ``AgentClient`` of ``module``, run as ``runner`` says."""
     import importlib
 
     client_class: Any = importlib.import_module(module).AgentClient
+    account = DEFAULT_ACCOUNT
 
     def client() -> Any:
-        return client_class(url, session=session, timeout=_DEMO_TIMEOUT)
+        return client_class.for_site(
+            url,
+            username=account.username,
+            password=account.password,
+            agent_id=account.agent_id,
+            timeout=_DEMO_TIMEOUT,
+        )
 
     if runner == "blocking":
         with client() as blocking:
-            response: cp.PostMessageResponse = blocking.post_message(text, destination_id=engagement_id)
-            return response
+            for name, args, kwargs in talk.opening():
+                getattr(blocking, name)(*args, **kwargs)
+            talk.opened(blocking.session, blocking.url)
+            for message in blocking.messages():
+                for name, args, kwargs in talk.react(message):
+                    getattr(blocking, name)(*args, **kwargs)
+                talk.after(message)
+        return
 
-    async def post() -> cp.PostMessageResponse:
+    async def converse() -> None:
         async with client() as concurrent:
-            answer: cp.PostMessageResponse = await concurrent.post_message(text, destination_id=engagement_id)
-            return answer
+            for name, args, kwargs in talk.opening():
+                await getattr(concurrent, name)(*args, **kwargs)
+            talk.opened(concurrent.session, concurrent.url)
+            async for message in concurrent.messages():
+                for name, args, kwargs in talk.react(message):
+                    await getattr(concurrent, name)(*args, **kwargs)
+                talk.after(message)
 
     if runner == "trio-native":
         import trio
 
-        return trio.run(post)
+        trio.run(converse)
+        return
     import anyio
 
-    return anyio.run(post, backend=runner)
+    anyio.run(converse, backend=runner)
 
 
 if __name__ == "__main__":

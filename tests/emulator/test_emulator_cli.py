@@ -70,15 +70,17 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
 # -- demo ----------------------------------------------------------------------------------------
 
 
-def check_demo_output(out: str) -> None:
+def check_demo_output(out: str, labels: tuple[str, ...] = TRANSPORT_LABELS) -> None:
     lines = out.splitlines()
-    for label in TRANSPORT_LABELS:
-        assert any(line.strip().startswith(f"{label} ") and "200 OK" in line for line in lines), (label, out)
-    for n, label in enumerate(TRANSPORT_LABELS, 1):
-        assert f"sequenceNumber {n}: 'Hello from {label}'" in out
-    assert "the emulator recorded 4 messages" in out
-    assert "409 CONFLICT" in out
-    assert lines[-1] == "demo passed: 4 transports posted, each message recorded exactly once."
+    for label in labels:
+        assert f"  {label} 200 OK: one whole conversation in " in out, (label, out)
+    # One whole conversation each: log on, the offer, both sides, the end user leaving, conclude, release, log off.
+    assert out.count("  bot       logged on (serviceSettings, agentTokens, ") == len(labels)
+    assert out.count("  end user  'Where is my order?'") == len(labels)
+    assert out.count("  end user  leaves") == len(labels)
+    assert out.count("concludes and releases engagement") == len(labels)
+    passed = f"demo passed: {len(labels)} transports each held one whole conversation, as the emulator recorded it."
+    assert lines[-1] == passed
 
 
 def test_demo_as_a_user_runs_it() -> None:
@@ -524,13 +526,10 @@ def test_demo_without_trio(capsys: pytest.CaptureFixture[str], monkeypatch: pyte
     status, out, _ = run_main(["demo"], capsys)
     assert status == 0, out
     lines = out.splitlines()
-    for label in ("sync", "anyio on asyncio"):
-        assert any(line.strip().startswith(f"{label} ") and "200 OK" in line for line in lines), (label, out)
+    check_demo_output(out, ("sync", "anyio on asyncio"))
     assert [line for line in lines if "trio" in line] == [
         "  skipped anyio on trio and trio: trio is not installed (pip install 'chatproto[trio]')"
     ]
-    assert "the emulator recorded 2 messages" in out
-    assert lines[-1] == "demo passed: 2 transports posted, each message recorded exactly once."
 
 
 def test_demo_reports_another_missing_module(

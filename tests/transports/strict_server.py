@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import contextlib
 import socket
 import struct
 import threading
@@ -69,10 +70,8 @@ class StrictServer:
     def __exit__(self, *exc_info: object) -> None:
         self._stopping = True
         # A shutdown wakes the accept() waiting in the accepting thread; a close alone would not.
-        try:
+        with contextlib.suppress(OSError):
             self._listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self._listener.close()
         with self._changed:
             self._changed.notify_all()
