@@ -24,13 +24,16 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from mypy import api as mypy_api
 
+from chatproto.emulator import EngagementStatus
 from transports.emulator import BackgroundEmulator
 from transports.pytest_plugin import ChatEmulator
 
@@ -47,6 +50,8 @@ ENGAGEMENTS = (27, 28)
 #: (text in the README, what it becomes; ``{port}`` is the emulator's port).
 SUBSTITUTIONS = (
     ('"https://chat.example.com"', '"http://127.0.0.1:{port}"'),
+    # The bot's B2C site: the emulator serves the site calls too, and names itself as the chat server.
+    ('"https://your-site.example.com"', '"http://127.0.0.1:{port}"'),
     ('HOST, PORT = "chat.example.com", 80', 'HOST, PORT = "127.0.0.1", {port}'),
 )
 
@@ -145,6 +150,9 @@ def port_of(server: BackgroundEmulator) -> int:
 @pytest.mark.parametrize("block", RUN, ids=[block.name for block in RUN])
 def test_each_block_runs(block: Block, readme_server: BackgroundEmulator, chat_emulator: ChatEmulator) -> None:
     code = for_the_emulator(block, port_of(readme_server))
+    if ".for_site(" in code:
+        run_the_bot(block, code, readme_server)
+        return
     namespace: dict[str, object] = {"__name__": "readme_example"}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
@@ -161,6 +169,43 @@ def test_each_block_runs(block: Block, readme_server: BackgroundEmulator, chat_e
     # Whatever a block prints comes from a real answer: the sequence number the emulator gave back.
     if printed.getvalue():
         assert printed.getvalue().split()[0] == "1", printed.getvalue()
+
+
+def run_the_bot(block: Block, code: str, server: BackgroundEmulator) -> None:
+    """Run the bot block in a thread while the test plays the end user of one engagement, as the README says."""
+    failures: list[BaseException] = []
+
+    def bot() -> None:
+        try:
+            exec(compile(code, block.name, "exec"), {"__name__": "readme_example"})  # the README's own code
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=bot)
+    thread.start()
+    engagement_id = server.queue_engagement(question="Hello?")
+    wait_until(lambda: server.engagement(engagement_id).status is EngagementStatus.ACTIVE or not thread.is_alive())
+    server.end_user_says(engagement_id, "Hi")
+    wait_until(lambda: len(server.engagement(engagement_id).transcript) >= 2 or not thread.is_alive())
+    server.end_user_leaves(engagement_id)
+    thread.join(30)
+    assert not thread.is_alive(), f"{block.name}: the bot did not end"
+    assert failures == []
+    transcript = [(entry.sender, entry.kind, entry.body) for entry in server.engagement(engagement_id).transcript]
+    assert transcript == [
+        ("END_USER", "MESSAGE", "Hi"),
+        ("AGENT", "MESSAGE", "You said: Hi"),
+        ("END_USER", "LEFT", None),
+        ("AGENT", "CONCLUDED", None),
+        ("AGENT", "RELEASED", None),
+    ]
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting on the bot"
+        time.sleep(0.01)
 
 
 def test_the_blocks_pass_mypy_strict(tmp_path: Path) -> None:
