@@ -44,6 +44,7 @@ generated from the async one by scripts/unasync.py.
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
@@ -92,11 +93,20 @@ class AsyncClient(ClientBase):
     _loops: weakref.WeakSet[AsyncMessages] | None = None
 
     def _open_pool(self) -> None:
-        self._pool = self._new_pool(self._endpoint, self._new_agent_proto, self._max_connections)
-        self._poll_pool = self._new_pool(self._endpoint, self._new_agent_proto, 1, kind=AsyncPollPool)
+        endpoint, new_proto = self._endpoint, self._new_agent_proto
+        pool: AsyncPool[cp.ClientConnection] = self._new_pool(endpoint, new_proto, self._max_connections)
+        self._pool = pool
+        # The poll's pool shares the lock: both number the one session's requests.
+        self._poll_pool = self._new_pool(endpoint, new_proto, 1, kind=AsyncPollPool, lock=pool.lock)
 
     def _new_pool(
-        self, endpoint: Endpoint, new_proto: Callable[[], ProtoT], max_connections: int, *, kind: type[Any] = AsyncPool
+        self,
+        endpoint: Endpoint,
+        new_proto: Callable[[], ProtoT],
+        max_connections: int,
+        *,
+        kind: type[Any] = AsyncPool,
+        lock: threading.Lock | None = None,
     ) -> Any:
         return kind(
             self._runtime,
@@ -106,6 +116,7 @@ class AsyncClient(ClientBase):
             new_proto=new_proto,
             max_connections=max_connections,
             keepalive_expiry=self._keepalive_expiry,
+            lock=lock,
         )
 
     def _new_agent_proto(self) -> cp.ClientConnection:

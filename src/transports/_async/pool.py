@@ -76,6 +76,7 @@ class AsyncPool(Generic[ProtoT]):
         new_proto: Callable[[], ProtoT],
         max_connections: int,
         keepalive_expiry: float,
+        lock: threading.Lock | None = None,
     ) -> None:
         self._runtime = runtime
         self._backend = backend
@@ -88,8 +89,9 @@ class AsyncPool(Generic[ProtoT]):
         self._slots: AsyncSlots | None = None
         # Oldest first: each goes to the end when it comes back, and is taken from there.
         self._idle: list[AsyncConnection[ProtoT]] = []
-        #: Taken for every step that must not interleave with another call's.
-        self.lock = threading.Lock()
+        #: Taken for every step that must not interleave with another call's.  The
+        #: pools of one client share it (``lock``): each numbers the one session.
+        self.lock = threading.Lock() if lock is None else lock
         #: Set by `aclose`: no connection goes back to the idle list after it.
         self.closed = False
 

@@ -45,6 +45,7 @@ generated from the async one by scripts/unasync.py.
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
@@ -93,11 +94,20 @@ class Client(ClientBase):
     _loops: weakref.WeakSet[Messages] | None = None
 
     def _open_pool(self) -> None:
-        self._pool = self._new_pool(self._endpoint, self._new_agent_proto, self._max_connections)
-        self._poll_pool = self._new_pool(self._endpoint, self._new_agent_proto, 1, kind=PollPool)
+        endpoint, new_proto = self._endpoint, self._new_agent_proto
+        pool: Pool[cp.ClientConnection] = self._new_pool(endpoint, new_proto, self._max_connections)
+        self._pool = pool
+        # The poll's pool shares the lock: both number the one session's requests.
+        self._poll_pool = self._new_pool(endpoint, new_proto, 1, kind=PollPool, lock=pool.lock)
 
     def _new_pool(
-        self, endpoint: Endpoint, new_proto: Callable[[], ProtoT], max_connections: int, *, kind: type[Any] = Pool
+        self,
+        endpoint: Endpoint,
+        new_proto: Callable[[], ProtoT],
+        max_connections: int,
+        *,
+        kind: type[Any] = Pool,
+        lock: threading.Lock | None = None,
     ) -> Any:
         return kind(
             self._runtime,
@@ -107,6 +117,7 @@ class Client(ClientBase):
             new_proto=new_proto,
             max_connections=max_connections,
             keepalive_expiry=self._keepalive_expiry,
+            lock=lock,
         )
 
     def _new_agent_proto(self) -> cp.ClientConnection:

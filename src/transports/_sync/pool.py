@@ -77,6 +77,7 @@ class Pool(Generic[ProtoT]):
         new_proto: Callable[[], ProtoT],
         max_connections: int,
         keepalive_expiry: float,
+        lock: threading.Lock | None = None,
     ) -> None:
         self._runtime = runtime
         self._backend = backend
@@ -89,8 +90,9 @@ class Pool(Generic[ProtoT]):
         self._slots: Slots | None = None
         # Oldest first: each goes to the end when it comes back, and is taken from there.
         self._idle: list[Connection[ProtoT]] = []
-        #: Taken for every step that must not interleave with another call's.
-        self.lock = threading.Lock()
+        #: Taken for every step that must not interleave with another call's.  The
+        #: pools of one client share it (``lock``): each numbers the one session.
+        self.lock = threading.Lock() if lock is None else lock
         #: Set by `close`: no connection goes back to the idle list after it.
         self.closed = False
 
