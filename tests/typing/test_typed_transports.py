@@ -24,8 +24,19 @@ import transports.sync
 SESSION_ID = "node01typed"
 
 
-def _serve(listener: socket.socket) -> None:
-    with listener, contextlib.closing(listener.accept()[0]) as sock:
+def _serve(listener: socket.socket, connections: int) -> None:
+    with listener:
+        # Each connection on a thread of its own: a client's polls go on a connection of their own.
+        threads = []
+        for _ in range(connections):
+            threads.append(threading.Thread(target=_serve_one, args=(listener.accept()[0],)))
+            threads[-1].start()
+        for thread in threads:
+            thread.join(10)
+
+
+def _serve_one(accepted: socket.socket) -> None:
+    with contextlib.closing(accepted) as sock:
         server = cp.ServerConnection()
         while True:
             server.receive_data(sock.recv(65536))
@@ -40,10 +51,10 @@ def _serve(listener: socket.socket) -> None:
 
 
 @contextlib.contextmanager
-def loopback() -> Iterator[str]:
-    """The URL of a server for one connection, until the client closes it."""
+def loopback(connections: int = 1) -> Iterator[str]:
+    """The URL of a server for ``connections`` connections, until the client closes them."""
     listener = socket.create_server(("127.0.0.1", 0))
-    thread = threading.Thread(target=_serve, args=(listener,), daemon=True)
+    thread = threading.Thread(target=_serve, args=(listener, connections), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     thread.join(10)
@@ -52,7 +63,7 @@ def loopback() -> Iterator[str]:
 
 def test_the_blocking_send_is_typed_per_operation() -> None:
     with (
-        loopback() as url,
+        loopback(connections=2) as url,  # the calls' connection, and the poll's own
         transports.sync.AgentClient(url, site="site", agent_id="12", session_id=SESSION_ID, token="t0") as client,
     ):
         post = client.send(cp.PostMessageRequest("Hi", 27, cp.DestinationType.ENGAGEMENT))
