@@ -263,7 +263,11 @@ function showOverview(view) {
   for (const request of view.requests.slice().reverse()) {
     const item = document.createElement("li");
     const time = new Date(request.timeMs).toLocaleTimeString();
-    item.textContent = `${time} ${request.status ?? "-"} ${request.line}`;
+    // "POST getMessages?pool=297:1": the operation, without the site's path and the version.
+    const short = request.line.replace(/^(\S+) \/engagement\/api\/agent\/[^/]+\/v1\//, "$1 ")
+      .replace(/ HTTP\/1\.1$/, "");
+    item.textContent = `${time} ${request.status ?? "-"} ${short}`;
+    item.title = request.line;
     requests.append(item);
   }
 }
