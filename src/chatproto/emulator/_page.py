@@ -26,6 +26,7 @@ and a view that changed with each keystroke would answer each poll at once.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 
@@ -145,7 +146,8 @@ class PageViews:
         self._store = store
         self._new_poll_id = new_poll_id
         self._watches: dict[int, _Watch] = {}
-        # key -> (version, the encoded view at that version with version 0).
+        # key -> (version, a digest of the view at that version, encoded with version 0): a
+        # transcript may be megabytes, and only whether it changed matters here.
         self._versions: dict[int | str, tuple[int, bytes]] = {}
         self.files: Mapping[str, bytes] = {}
         self.requests: deque[RequestSummary] = deque(maxlen=RECENT_REQUESTS_KEPT)
@@ -228,7 +230,7 @@ class PageViews:
 
     def _version(self, key: int | str, view: msgspec.Struct) -> int:
         """The version of ``view`` (built with version 0): the last one, or one more if it changed."""
-        shown = encode(view)
+        shown = hashlib.blake2b(encode(view), digest_size=16).digest()
         version, last = self._versions.get(key, (0, b""))
         if shown != last:
             version += 1

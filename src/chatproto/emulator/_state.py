@@ -544,6 +544,7 @@ class Emulator:
         """The answer to a poll held as `Reply.hold` said, once the wake listener named it or its
         hold expired: what is queued for its session, else one ``ChatGetTimeout`` (also when
         another poll took its place or the session logged off); 403 if the session was taken over.
+        A poll of the chat page (`watch_end_user_view`, `watch_overview`) answers its view as it is.
 
         Raises:
             EmulatorError: 404 for a poll that is not held (answered or released already).
