@@ -51,7 +51,7 @@ def _chromium() -> tuple[str, str] | None:
 def chromium() -> tuple[str, str]:
     found = _chromium()
     if found is None:
-        pytest.skip(f"Chromium and chromedriver are not installed; {INSTALL} runs the browser tests")
+        pytest.skip(f"Chromium and chromedriver are not installed; to run the browser tests, {INSTALL}")
     return found
 
 

@@ -17,6 +17,7 @@ import httpx
 
 import chatproto as cp
 from chatproto.emulator import AGENT_TOKENS_PATH, DEFAULT_ACCOUNT, DEFAULT_POOL, DEFAULT_SITE
+from transports import TransportError
 from transports.sync import AgentClient
 
 #: Longer than any hold the emulator gives a poll (30 s by default).
@@ -99,4 +100,7 @@ class EchoBot:
 if __name__ == "__main__":
     bot = EchoBot(sys.argv[1], out=sys.stdout)
     with contextlib.suppress(KeyboardInterrupt):
-        bot.run()
+        try:
+            bot.run()
+        except TransportError as exc:  # the emulator stopped under the bot's poll
+            sys.exit(f"echo bot: the emulator is gone: {exc}")
