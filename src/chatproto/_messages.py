@@ -375,8 +375,10 @@ class MalformedMessage(msgspec.Struct, frozen=True):
 
 
 def _sequence_number_in(fields: dict[str, Any]) -> int | None:
+    # Only a 64-bit one, as the typed messages' Int64 and the twins are: a
+    # session's message counter is saved and restored within that range.
     number = fields.get("sequenceNumber")
-    if type(number) is int:
+    if type(number) is int and -(2**63) <= number < 2**63:
         return number
     twin = fields.get("sequenceNumberString")
     return parse_number_twin(twin) if isinstance(twin, str) else None
