@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FUZZ_SECONDS ?= 60
 
-.PHONY: demo test lint typecheck coverage bench fuzz clean
+.PHONY: demo test lint typecheck coverage bench fuzz clean screenshot browser-notice
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,19 @@ typecheck: $(STAMP)
 
 # The whole suite: lint, strict typing, then the tests under coverage, which
 # must reach 100% of lines and branches of the sans-IO core.
-test: lint typecheck
+test: lint typecheck browser-notice
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report --include='src/chatproto/*' --fail-under=100
 	$(BIN)/coverage report --include='src/transports/*'
+
+# tests/browser need Debian's Chromium and its driver; without them they are skipped, and said so.
+browser-notice:
+	@command -v chromedriver >/dev/null 2>&1 || echo "note: Chromium is not installed, so tests/browser are skipped; as root: apt-get install -y chromium chromium-driver"
+
+# The README's picture of the chat page, taken by the browser test in the middle of a chat.
+screenshot: $(STAMP)
+	CHATPROTO_SCREENSHOT=docs/chat-page.png $(BIN)/python -m pytest tests/browser -q -p no:randomly -k person
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

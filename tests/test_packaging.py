@@ -182,6 +182,15 @@ def test_demo_in_a_plain_install(fresh: Fresh) -> None:
     assert lines[-1] == "demo passed: 2 transports posted, each message recorded exactly once."
 
 
+def test_the_wheel_ships_the_chat_page(built: Built, fresh: Fresh) -> None:
+    names = set(zipfile.ZipFile(built.wheel).namelist())
+    assert {f"transports/chat_page/{name}" for name in ("index.html", "page.css", "page.js")} <= names
+    # Installed, the emulator serves it from the package.
+    script = "from transports.chat_page import page_files; print(sorted(page_files()))"
+    result = fresh.run("python", "-c", script)
+    assert result.stdout == "['/', '/page.css', '/page.js']\n", result.stderr
+
+
 def test_import_transports_trio_in_a_plain_install(fresh: Fresh) -> None:
     result = fresh.run("python", "-c", "import transports.trio")
     assert result.returncode == 1

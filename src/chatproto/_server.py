@@ -243,7 +243,8 @@ class ServerConnection:
                 sent as they are.  None sends an empty body.  A
                 `GetMessagesResponse` writes each message wrapped in an object
                 keyed by its type's wire name, under ``getResponseTypes``.
-            headers: extra headers.
+            headers: extra headers; a ``Content-Type`` among them replaces the JSON one
+                (for ``bytes`` that are not JSON, such as a page).
             close: ask the client to close the connection after this response.
 
         Raises:
@@ -261,15 +262,18 @@ class ServerConnection:
             payload = body
         else:
             payload = encode_response(body)
+        headers = list(headers)
+        # A Content-Type among ``headers`` (a page's HTML, say) replaces the JSON one: one per answer.
+        given_type = any(name.lower() == "content-type" for name, _ in headers)
+        header_list: list[tuple[str, str]] = [] if given_type else [("Content-Type", JSON_CONTENT_TYPE)]
         if status in (204, 304):
             # These have no body (RFC 9110 15.3.5, 15.4.5), and a 204 no
             # Content-Length (8.6).  Refused before h11 sends the head, else
             # h11 would fail on the body with the connection half answered.
             if payload:
                 raise LocalProtocolError(f"a {status} response cannot carry a body")
-            header_list = [("Content-Type", JSON_CONTENT_TYPE)]
         else:
-            header_list = [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(payload)))]
+            header_list.append(("Content-Length", str(len(payload))))
         header_list.extend(headers)
         if close:
             header_list.append(("Connection", "close"))

@@ -96,6 +96,8 @@ from chatproto.emulator import (
     request_line,
 )
 
+from .chat_page import page_files
+
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_MAX_CONNECTIONS",
@@ -279,6 +281,8 @@ class EmulatorServer:
             # serviceSettings names this address, and held polls wake through this loop.
             self.emulator.set_address(host, int(port))
             self.emulator.set_wake_listener(self._wake)
+            # The chat page at "/": read from the package here, since the core reads no files.
+            self.emulator.set_page_files(page_files())
             requested = self._requested_connections
             if requested is not None and self.max_connections < requested:
                 self._note(

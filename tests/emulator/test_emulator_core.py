@@ -295,7 +295,7 @@ def test_session_of_another_site_is_unknown_here() -> None:
         (f"/engagement/api/agent/{SITE}/v2/postMessage", "POST", 404, "NOT_FOUND", None),
         ("/engagement/api/agent/a%2Fb/v1/postMessage", "POST", 404, "NOT_FOUND", None),
         ("/engagement/api/consumer/x/v1/postMessage", "POST", 404, "NOT_FOUND", None),
-        ("/", "GET", 404, "NOT_FOUND", "no resource at '/'"),
+        ("/favicon.ico", "GET", 404, "NOT_FOUND", "no resource at '/favicon.ico'"),
         (f"/engagement/api/agent/{SITE}/v1/postMessage", "GET", 405, "METHOD_NOT_ALLOWED", None),
     ],
 )

@@ -45,7 +45,19 @@ from transports import emulator as server_loop
 CORE = Path(cp.__file__).resolve().parent
 PACKAGE = Path(emulator_package.__file__).resolve().parent
 #: The package's modules, each allowed to import only those before it.
-LAYERS = ("_defaults", "_types", "_serving", "_faults", "_messages", "_store", "_site", "_agent", "_control", "_state")
+LAYERS = (
+    "_defaults",
+    "_types",
+    "_serving",
+    "_faults",
+    "_messages",
+    "_store",
+    "_site",
+    "_agent",
+    "_page",
+    "_control",
+    "_state",
+)
 #: What ``chatproto.emulator`` exported before it became a package; it still does.
 EXPORTED_BEFORE = (
     "DEFAULT_POOL",

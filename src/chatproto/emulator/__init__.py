@@ -81,6 +81,7 @@ rooms behind it import one way, each only those above it in this list:
   of a session, pool switches, the mailbox, the byte budget);
 - ``_site``: the site calls, serviceSettings and agentTokens;
 - ``_agent``: the agent operations, one handler each in a table, behind one gate;
+- ``_page``: what the chat page shows (`EndUserView`, `Overview`) and its long polls;
 - ``_control``: the HTTP control surface, which sees the emulator only
   through the calls it makes;
 - ``_state``: `Emulator`, the face of the state, which hands each request to
@@ -111,6 +112,15 @@ from ._defaults import (
 )
 from ._faults import NO_FAULTS, Fault, FaultPlan
 from ._messages import CHAT_CLUSTER_POOL_ID
+from ._page import (
+    PAGE_FILES,
+    PAGE_HOLD_MS,
+    EndUserView,
+    EngagementSummary,
+    Overview,
+    RequestSummary,
+    SessionSummary,
+)
 from ._serving import busy_answer, request_line
 from ._site import AGENT_TOKENS_PATH, SERVICE_SETTINGS_PATH
 from ._state import MAX_POLL_HOLD_MS, Emulator
@@ -151,20 +161,27 @@ __all__ = [
     "DEFAULT_WRITE_TIMEOUT",
     "MAX_POLL_HOLD_MS",
     "NO_FAULTS",
+    "PAGE_FILES",
+    "PAGE_HOLD_MS",
     "SERVICE_SETTINGS_PATH",
     "AgentAccount",
     "Emulator",
     "EmulatorError",
+    "EndUserView",
     "EngagementCreated",
     "EngagementState",
     "EngagementStatus",
+    "EngagementSummary",
     "ErrorBody",
     "Fault",
     "FaultPlan",
     "Hold",
+    "Overview",
     "Reply",
+    "RequestSummary",
     "SessionInfo",
     "SessionState",
+    "SessionSummary",
     "TranscriptEntry",
     "busy_answer",
     "request_line",

@@ -20,7 +20,15 @@ POST   /emulator/engagements/{id}/end-user/typing      `Emulator.end_user_types`
 POST   /emulator/engagements/{id}/end-user/leave       `Emulator.end_user_leaves`
 GET    /emulator/faults                                `Emulator.faults`
 POST   /emulator/faults                                `Emulator.set_faults`
+GET    /emulator/engagements/{id}/end-user/view        `Emulator.watch_end_user_view`
+GET    /emulator/overview                              `Emulator.watch_overview`
+GET    /, /page.css, /page.js                          `Emulator.page_file`
 =====  ==============================================  ===============================
+
+The chat page's two views are long polls (see ``_page``): ``?after=N`` names
+the version the page shows (0, or no query, for none yet); the view answers
+at once when its version is past N, else it is held until it changes.  Any
+other query parameter, or an N that is not a number, is refused with 400.
 
 Bodies are JSON objects with the calls' arguments in camelCase:
 ``{"username", "password", "agentId", "site"?}`` for an account (answered
@@ -177,6 +185,15 @@ class ControlCalls(Protocol):
     def set_faults(self, faults: FaultPlan | None) -> None:
         """``POST /emulator/faults``."""
 
+    def watch_end_user_view(self, engagement_id: int, after: int) -> Reply:
+        """``GET /emulator/engagements/{id}/end-user/view?after=N``."""
+
+    def watch_overview(self, after: int) -> Reply:
+        """``GET /emulator/overview?after=N``."""
+
+    def page_file(self, path: str) -> Reply:
+        """``GET /``, ``/page.css``, ``/page.js``."""
+
 
 class _Body(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     """Base of the control bodies: camelCase, and a field the route does not take is refused."""
@@ -325,6 +342,32 @@ def _set_faults(emulator: ControlCalls, body: bytes) -> Reply:
     return Reply(body=plan)
 
 
+def _end_user_view(emulator: ControlCalls, query: str, engagement_id: str) -> Reply:
+    return emulator.watch_end_user_view(int(engagement_id), _after(query))
+
+
+def _overview(emulator: ControlCalls, query: str) -> Reply:
+    return emulator.watch_overview(_after(query))
+
+
+def _page_file(emulator: ControlCalls, body: bytes, path: str) -> Reply:
+    return emulator.page_file(path)
+
+
+def _after(query: str) -> int:
+    """The ``after=N`` of a page's long poll; 0 without it."""
+    after = 0
+    for part in query.split("&") if query else ():
+        name, _, value = part.partition("=")
+        if name != "after":
+            raise EmulatorError(400, "INVALID_FIELD", f"{_echo(name)}: the only query parameter taken is after")
+        if _NUMBER.fullmatch(value) is None:
+            raise EmulatorError(400, "INVALID_FIELD", f"after: a version number is required, not {_echo(value)}")
+        after = int(value)
+    return after
+
+
+_NUMBER = re.compile("[0-9]{1,19}")
 _ID = "([0-9]{1,19})"
 _SESSION = "([^/]+)"
 _ROUTES: tuple[tuple[re.Pattern[str], str, Callable[..., Reply]], ...] = (
@@ -342,7 +385,12 @@ _ROUTES: tuple[tuple[re.Pattern[str], str, Callable[..., Reply]], ...] = (
     (re.compile(rf"/emulator/engagements/{_ID}/end-user/leave"), "POST", _end_user_leaves),
     (re.compile(r"/emulator/faults"), "GET", _get_faults),
     (re.compile(r"/emulator/faults"), "POST", _set_faults),
+    (re.compile(rf"/emulator/engagements/{_ID}/end-user/view"), "GET", _end_user_view),
+    (re.compile(r"/emulator/overview"), "GET", _overview),
+    (re.compile(r"(/|/page\.css|/page\.js)"), "GET", _page_file),
 )
+#: The routes that read the request's query rather than its body.
+_QUERY_ROUTES: frozenset[Callable[..., Reply]] = frozenset({_end_user_view, _overview})
 
 
 def handle_control(emulator: ControlCalls, event: HTTPRequestReceived) -> Reply:
@@ -356,7 +404,8 @@ def handle_control(emulator: ControlCalls, event: HTTPRequestReceived) -> Reply:
             allowed.append(method)
             continue
         try:
-            return action(emulator, event.body, *match.groups())
+            given = event.query if action in _QUERY_ROUTES else event.body
+            return action(emulator, given, *match.groups())
         except EmulatorError as exc:
             return error_reply(exc.status, exc.code, str(exc))
     path = _echo(event.path)

@@ -9,7 +9,7 @@ why it reads no clock, is told in the package's docstring.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .._errors import LocalProtocolError
 from .._events import HTTPRequestReceived, InvalidRequest, RequestReceived, SiteRequestReceived
@@ -29,6 +29,8 @@ from ._defaults import (
     DEFAULT_SITES,
 )
 from ._faults import NO_FAULTS, FaultPlan
+from ._page import PAGE_FILES, EndUserView, Overview, PageViews
+from ._serving import request_line
 from ._site import handle_site
 from ._store import Engagement, Session, Store, next_pool
 from ._types import (
@@ -142,6 +144,9 @@ class Emulator:
         self._address: tuple[str, int] | None = None
         # The time of the last request: what a control call without ``now_ms`` is stamped with.
         self._now_ms = 0
+        self._page = PageViews(self._store, self._store.new_poll_id)
+        # The access-log line of each held agent poll, shown in the side panel once it is answered.
+        self._held_lines: dict[int, str] = {}
         for account in accounts:
             self.register_agent(account.username, account.password, account.agent_id, site=account.site)
         self.set_faults(faults)
@@ -185,6 +190,15 @@ class Emulator:
         note (cancel a wait, set an event), not call back into the emulator.
         """
         self._store.wake = listener
+
+    def set_page_files(self, files: Mapping[str, bytes]) -> None:
+        """The chat page's files, by path (``/``, ``/page.css``, ``/page.js``: see `page_file`);
+        the server loop reads them from its package and hands them over, since the core reads
+        no files.  Until it is called the page's paths are 404."""
+        unknown = set(files) - set(PAGE_FILES)
+        if unknown:
+            raise LocalProtocolError(f"not a path of the chat page: {sorted(unknown)} (paths: {sorted(PAGE_FILES)})")
+        self._page.files = dict(files)
 
     # -- Accounts ---------------------------------------------------------------------------------
 
@@ -235,7 +249,9 @@ class Emulator:
         if type(agent_id) is int:
             agent_id = str(agent_id)
         agent = header_id("agentId", agent_id)
-        return self._api.open_session(self._site(site), agent, session_id).info()
+        info = self._api.open_session(self._site(site), agent, session_id).info()
+        self._page.refresh()
+        return info
 
     def session(self, session_id: str) -> SessionState:
         """The session ``session_id`` as it is now: status, pool, slots, engagements, poll.
@@ -264,6 +280,7 @@ class Emulator:
         except LocalProtocolError as exc:
             raise EmulatorError(400, "INVALID_FIELD", str(exc)) from exc
         self._store.move_pool(session, pool, self._time(now_ms))
+        self._page.refresh()
         return pool
 
     def take_over(self, session_id: str, *, now_ms: int | None = None) -> SessionInfo:
@@ -274,7 +291,9 @@ class Emulator:
         Raises:
             EmulatorError: 404 for an unknown session; 503 as `open_session`.
         """
-        return self._api.take_over(self._session(session_id), self._time(now_ms)).info()
+        info = self._api.take_over(self._session(session_id), self._time(now_ms)).info()
+        self._page.refresh()
+        return info
 
     # -- Engagements ------------------------------------------------------------------------------
 
@@ -304,6 +323,7 @@ class Emulator:
             raise EmulatorError(400, "INVALID_FIELD", "sessionId: no agent session with this id")
         engagement = self._new_engagement(session.site, engagement_id, first_name, last_name, email, question)
         self._store.assign(engagement, session)
+        self._page.refresh()
         return engagement.engagement_id
 
     def queue_engagement(
@@ -328,6 +348,7 @@ class Emulator:
         """
         engagement = self._new_engagement(self._site(site), engagement_id, first_name, last_name, email, question)
         self._store.enqueue(engagement, self._time(now_ms))
+        self._page.refresh()
         return engagement.engagement_id
 
     def engagement(self, engagement_id: int) -> EngagementState:
@@ -353,6 +374,7 @@ class Emulator:
         self._store.end_user_left(engagement, now)
         if engagement.status is not EngagementStatus.RELEASED:
             self._store.conclude(engagement, "END_USER", now)
+        self._page.refresh()
 
     def messages(self, engagement_id: int) -> list[PostMessageRequest]:
         """The agent's posts recorded in an engagement, in the order they were accepted.
@@ -385,6 +407,7 @@ class Emulator:
         session = self._active_holder(engagement)
         if session is not None:
             self._store.deliver(session, _messages.end_user_post(engagement_id, engagement.end_user_id, body, now))
+        self._page.refresh()
 
     def end_user_types(self, engagement_id: int, sneak_preview: str, *, now_ms: int | None = None) -> None:
         """The end user is typing ``sneak_preview``: a ``ChatActivitySignal`` for the agent holding
@@ -415,6 +438,48 @@ class Emulator:
             EmulatorError: 404 for an unknown engagement, 409 if the end user already left.
         """
         self._store.end_user_left(self._live(engagement_id), self._time(now_ms))
+        self._page.refresh()
+
+    # -- The chat page ----------------------------------------------------------------------------
+
+    def end_user_view(self, engagement_id: int) -> EndUserView:
+        """What the end user of the engagement sees now (``GET .../end-user/view``): its state,
+        who took it, what both sides said (not the end user's typing), whether the agent types.
+
+        Raises:
+            EmulatorError: 404 for an unknown engagement.
+        """
+        return self._page.end_user_view(engagement_id)
+
+    def overview(self) -> Overview:
+        """The chat page's side panel now (``GET /emulator/overview``): the agent sessions, the
+        queue, the engagements, the last agent API requests."""
+        return self._page.overview()
+
+    def watch_end_user_view(self, engagement_id: int, after: int) -> Reply:
+        """`end_user_view` at once if its version is past ``after``, else a `Reply.hold` that
+        answers it once it changes (or after ``PAGE_HOLD_MS``), through `answer_poll`.
+
+        Raises:
+            EmulatorError: 404 for an unknown engagement.
+        """
+        return self._page.watch_end_user_view(engagement_id, after)
+
+    def watch_overview(self, after: int) -> Reply:
+        """`overview` at once if its version is past ``after``, else a `Reply.hold`, as
+        `watch_end_user_view`."""
+        return self._page.watch_overview(after)
+
+    def page_file(self, path: str) -> Reply:
+        """One of the chat page's files with its Content-Type, as `set_page_files` gave it.
+
+        Raises:
+            EmulatorError: 404 for a path that is not the page's, or before `set_page_files`.
+        """
+        body = self._page.files.get(path)
+        if body is None:
+            raise EmulatorError(404, "NOT_FOUND", f"no page file at {path!r}: the server loop serves the page")
+        return Reply(body=body, headers=(("Content-Type", PAGE_FILES[path][1]),))
 
     # -- Faults -----------------------------------------------------------------------------------
 
@@ -448,10 +513,22 @@ class Emulator:
             now_ms: the time it arrived, in epoch milliseconds.
         """
         self._now_ms = now_ms
+        if isinstance(event, RequestReceived | InvalidRequest | SiteRequestReceived):
+            reply = self._handle_agent(event)
+            if reply.hold is not None:
+                self._held_lines[reply.hold.poll_id] = request_line(event)
+            else:
+                self._page.note_request(request_line(event), None if reply.drop else reply.status, now_ms)
+        else:
+            reply = handle_control(self, event)
+        self._page.refresh()
+        return reply
+
+    def _handle_agent(self, event: RequestReceived | InvalidRequest | SiteRequestReceived) -> Reply:
         if isinstance(event, RequestReceived):
             if event.site not in self._sites:
                 return _unknown_site(event.site)
-            return self._api.handle(event, now_ms)
+            return self._api.handle(event, self._now_ms)
         if isinstance(event, InvalidRequest):
             if event.site is not None and event.site not in self._sites:
                 return _unknown_site(event.site)
@@ -461,20 +538,25 @@ class Emulator:
             refused = event.operation or event.site_operation
             allow = (refused.method,) if event.status == 405 and refused is not None else ()
             return error_reply(event.status, event.code, event.message, allow=allow)
-        if isinstance(event, SiteRequestReceived):
-            return handle_site(self._store, event, self._address, self._api.pool)
-        return handle_control(self, event)
+        return handle_site(self._store, event, self._address, self._api.pool)
 
     def answer_poll(self, poll_id: int, *, now_ms: int) -> Reply:
         """The answer to a poll held as `Reply.hold` said, once the wake listener named it or its
         hold expired: what is queued for its session, else one ``ChatGetTimeout`` (also when
         another poll took its place or the session logged off); 403 if the session was taken over.
+        A poll of the chat page (`watch_end_user_view`, `watch_overview`) answers its view as it is.
 
         Raises:
             EmulatorError: 404 for a poll that is not held (answered or released already).
         """
         self._now_ms = now_ms
-        return self._api.answer_poll(poll_id, now_ms)
+        if self._page.holds(poll_id):
+            return self._page.answer(poll_id)
+        reply = self._api.answer_poll(poll_id, now_ms)
+        # Every agent poll is held through `handle`, which kept its line (an unknown poll raised above).
+        self._page.note_request(self._held_lines.pop(poll_id), None if reply.drop else reply.status, now_ms)
+        self._page.refresh()
+        return reply
 
     def release_poll(self, poll_id: int) -> None:
         """Forget a held poll whose client hung up: its session may poll again, and what is
@@ -483,7 +565,12 @@ class Emulator:
         Raises:
             EmulatorError: 404 for a poll that is not held.
         """
+        if self._page.holds(poll_id):
+            self._page.release(poll_id)
+            return
         self._store.finish_poll(poll_id)
+        self._page.note_request(self._held_lines.pop(poll_id), None, self._now_ms)
+        self._page.refresh()
 
     # -- Helpers ----------------------------------------------------------------------------------
 

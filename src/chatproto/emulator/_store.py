@@ -380,10 +380,15 @@ class Store:
 
     def hold(self, session: Session, request: object) -> int:
         """Register a held poll for the session; its id."""
-        poll_id = next(self._poll_ids)
+        poll_id = self.new_poll_id()
         self.polls[poll_id] = Poll(session.session_id, session.client_id, request)
         session.poll = poll_id
         return poll_id
+
+    def new_poll_id(self) -> int:
+        """A fresh id for a held poll: getMessages polls and the chat page's share one count,
+        so that the server loop's wake listener can name either."""
+        return next(self._poll_ids)
 
     def supersede(self, session: Session) -> None:
         """Another poll takes the slot: the held one is to answer at once with a timeout."""
