@@ -2,18 +2,18 @@
 
 Decoding takes one of two paths, and both give the same messages.
 
-- The fast path decodes the whole body in one msgspec pass straight into a
-  `GetMessagesResponse`: each element is decoded into a wrapper Struct with
-  one field per row of `MESSAGE_TYPES`, each payload by its own type's
-  decoder, and the wrappers are unwrapped in C (`GetMessagesResponse`).  No
-  JSON is parsed twice, and nothing scans the body for its depth: every part
+- The fast path decodes the whole body in one msgspec pass (`_Answer`):
+  each element of either list is decoded into a wrapper Struct with one
+  field per row of `MESSAGE_TYPES`, each payload by its own type's decoder;
+  the `GetMessagesResponse` built from it unwraps them in C.  No JSON is
+  parsed twice, and nothing scans the body, for its depth or for a key: every part
   it decodes has the fixed depth of its Struct, and what msgspec skips
   (unknown fields) it skips without building anything, its own recursion
   guard stopping a pathological nesting (`RecursionError`).
 - Whatever the fast path refuses takes the general path: an element with a
   key the table does not know, a message whose fields do not fit its model
   (or hold a value of an enumeration the spec does not list), a ``null`` or
-  a non-object in the list, a ``systemMessages`` list.  The envelope is
+  a non-object in a list, a list that is not one.  The envelope is
   decoded with each element kept as `msgspec.Raw`, then each element on its
   own, so one bad element does not fail the others.  The parts decoded as
   plain JSON (`UnknownMessage.fields`, `MalformedMessage.fields`) are the
@@ -36,13 +36,8 @@ import msgspec
 
 from ._errors import LocalProtocolError
 from ._json_depth import check_depth
-from ._messages import MESSAGE_TYPES, GetMessagesResponse, MalformedMessage, Message, UnknownMessage
+from ._messages import MESSAGE_TYPES, GetMessagesResponse, MalformedMessage, Message, UnknownMessage, _Wrapper
 from ._wire import AgentResponse
-
-_FAST = msgspec.json.Decoder(GetMessagesResponse, strict=False)
-# The consumer API's name for the list: a body that has it takes the general
-# path, which reads both lists (the fast path's Struct would skip it unseen).
-_SYSTEM_MESSAGES_KEY = b'"systemMessages"'
 
 # An element sits in the root object's list: depth 2, and its fields at 3.
 _ELEMENT_DEPTH = 2
@@ -58,12 +53,49 @@ def decode_get_messages(body: bytes, max_depth: int) -> GetMessagesResponse:
         LimitExceeded: a part decoded as plain JSON nests too deeply.
         RecursionError: msgspec's guard against nesting.
     """
-    if _SYSTEM_MESSAGES_KEY not in body and b"\\u" not in body:  # a \u escape may spell the key
-        try:
-            return _FAST.decode(body)
-        except msgspec.ValidationError:
-            pass
-    return _decode_general(body, max_depth)
+    try:
+        answer = _FAST.decode(body)
+    except msgspec.ValidationError:
+        return _decode_general(body, max_depth)
+    wrappers = answer.get_response_types or ()
+    if answer.system_messages:
+        wrappers += answer.system_messages
+    # Keywords written out: a comprehension over the names costs more than the decode of a small answer.
+    return GetMessagesResponse(
+        wrappers,  # unwrapped by GetMessagesResponse.__post_init__
+        contains_disconnect=answer.contains_disconnect,
+        chat_system_error=answer.chat_system_error,
+        client_send_time=answer.client_send_time,
+        service_start_time=answer.service_start_time,
+        service_finish_time=answer.service_finish_time,
+        session_id=answer.session_id,
+        client_id=answer.client_id,
+        client_id_string=answer.client_id_string,
+        sequence_number=answer.sequence_number,
+        sequence_number_string=answer.sequence_number_string,
+    )
+
+
+#: The fast path's view of the body: the envelope, and both lists' elements as
+#: wrappers, in one pass.  Both names of the list are fields, so msgspec finds
+#: either however its key is spelled (``\\u`` escapes included), and nothing
+#: scans the body for them first.  The envelope's fields are `AgentResponse`'s,
+#: without its ``__post_init__``: the response built from this fills the twins.
+_WRAPPERS: Any = tuple[_Wrapper, ...] | None  # type: ignore[valid-type]  # made at run time, from the table
+_Answer = msgspec.defstruct(
+    "_Answer",
+    [
+        *((field.name, field.type, field.default) for field in msgspec.structs.fields(AgentResponse)),
+        ("get_response_types", _WRAPPERS, None),
+        ("system_messages", _WRAPPERS, None),
+        ("contains_disconnect", bool | None, None),
+    ],
+    rename="camel",
+    frozen=True,
+    gc=False,  # short-lived, and holds nothing that could refer back to it
+    module=__name__,
+)
+_FAST: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Answer, strict=False)
 
 
 class _Envelope(AgentResponse, frozen=True):

@@ -11,7 +11,8 @@ looks: the request head is built from the identity elsewhere.
 What the server's answers change in the session is said once, in
 `SESSION_RULES`: one `SessionRule` per operation that changes anything
 (createAutomatedAgentSession renews the session, logoff ends it,
-getMessages holds the session's one poll slot).  `ClientConnection` calls a
+getMessages holds the session's one poll slot, delivers each message once
+and follows pool moves).  `ClientConnection` calls a
 rule's hooks around each exchange of its operation; an operation without a
 rule, postMessage among them, pays nothing for the mechanism.
 """
@@ -19,6 +20,7 @@ rule, postMessage among them, pays nothing for the mechanism.
 from __future__ import annotations
 
 import weakref
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import cast
@@ -28,6 +30,7 @@ import msgspec
 from ._agent_operations import CreateAgentSessionRequest
 from ._errors import LocalProtocolError, RemoteProtocolError
 from ._identity import check_header_id, check_host, check_pool, check_site, check_token, redact
+from ._messages import ChatConfigChangeNotification, GetMessagesResponse, Message
 from ._operations import Operation
 from ._wire import AgentResponse, Request
 
@@ -284,33 +287,35 @@ class AgentSession:
 # --- following the server ------------------------------------------------------------------------
 
 
-class SessionRule:
-    """What the session does around the exchanges of one operation; each hook does nothing here.
+class SessionRule(ABC):
+    """What the session does around the exchanges of one operation.
 
     `ClientConnection` calls the hooks of the rule of the request's
     operation, once each, in this order: `check` and `sent` in ``send``;
     `answered` when a 200 decoded cleanly (after its sequence number was
     checked); `finished` when the exchange is over, however it ended.  A
-    rule keeps no state itself: what it changes is the session's.
+    rule keeps no state itself: what it changes is the session's.  Every
+    rule follows its operation's answer (`answered`); the other hooks do
+    nothing unless a rule needs them.
     """
 
     __slots__ = ()
 
-    def check(self, session: AgentSession, conn: object) -> None:
+    def check(self, session: AgentSession, conn: object) -> None:  # noqa: B027  # optional: most rules need no check
         """Before ``conn`` sends a request of the operation; raise `LocalProtocolError` to refuse it."""
 
-    def sent(self, session: AgentSession, conn: object) -> None:
+    def sent(self, session: AgentSession, conn: object) -> None:  # noqa: B027  # optional: most rules need no sent
         """``conn`` sent the request: its bytes are about to be written."""
 
+    @abstractmethod
     def answered(self, session: AgentSession, request: Request, response: AgentResponse) -> AgentResponse:
         """A 200 answered ``request``: follow it, and return the response the event will carry.
 
         Raises:
             RemoteProtocolError: the answer cannot be followed.
         """
-        return response
 
-    def finished(self, session: AgentSession, conn: object) -> None:
+    def finished(self, session: AgentSession, conn: object) -> None:  # noqa: B027  # optional: most rules need no finished
         """The exchange on ``conn`` is over: answered (any status), failed, or its connection abandoned."""
 
 
@@ -348,17 +353,28 @@ class _Logoff(SessionRule):
 
 
 class _Poll(SessionRule):
-    """getMessages: one in flight per session, across all its connections [D].
+    """getMessages: one in flight per session [D], each message delivered once [OL], pool moves followed [OL].
 
     The slot is taken when the request is sent and freed when its exchange
     is over, however it ended; a slot whose connection was garbage-collected
     is free (the session holds it weakly).
 
-    The rules about the messages themselves belong in an `answered` here,
-    each a small step over the decoded messages: a pool move sets
-    ``session.pool``; delivering each message once drops those at or below
-    ``session._last_message_seq`` and raises it (`_restart_messages` is
-    where a ``logonOverride`` resets what such a step keeps).
+    A 200's messages then go through two steps, in this order, and the
+    event carries what is left:
+
+    1. `_deliver_once`: a message whose ``sequenceNumber`` is at or below
+       ``session.last_message_sequence_number`` is left out, since a server
+       may replay the whole transcript to a reconnecting client [OL].
+    2. `_follow_pool_moves`: a ``ChatConfigChangeNotification`` named
+       ``CHAT_CLUSTER_POOL_ID`` with a value switches ``session.pool`` to it,
+       so every later request carries the new pool [OL].  Only delivered
+       messages count: a replayed, older announcement must not move the
+       session back.
+
+    Nothing changes in the session until both steps have accepted the
+    answer, so one the session cannot follow (a pool it could not send)
+    leaves it as it was.  `_restart_messages` is where a ``logonOverride``
+    resets what the first step keeps.
     """
 
     __slots__ = ()
@@ -377,6 +393,71 @@ class _Poll(SessionRule):
         # ``conn`` holds the slot: `check` let it poll only while no live
         # connection did, and none can take the slot while ``conn`` lives.
         session._poll = None
+
+    def answered(self, session: AgentSession, request: Request, response: AgentResponse) -> AgentResponse:
+        answer = cast(GetMessagesResponse, response)
+        messages = answer.messages
+        if not messages:
+            return response
+        delivered, highest = _deliver_once(messages, session._last_message_seq)
+        pool = _follow_pool_moves(delivered, session.pool)
+        # Both steps accepted the answer: only now does the session change.
+        session._last_message_seq = highest
+        if pool != session.pool:
+            session._identity = msgspec.structs.replace(session._identity, pool=pool)
+        if len(delivered) != len(messages):
+            response = msgspec.structs.replace(answer, messages=delivered)
+        return response
+
+
+def _deliver_once(messages: tuple[Message, ...], last: int) -> tuple[tuple[Message, ...], int]:
+    """The messages not delivered before, and the highest number delivered after them.
+
+    Each message is compared with ``last``, the highest number delivered
+    before this answer, not with the other messages of the answer: one that
+    comes after a higher number in the same answer (5, then 3) is still
+    delivered, since nothing says a server numbers a batch in order, and a
+    replay is a repeat of an earlier answer, not of an earlier message in
+    this one [I].  A number that comes twice in one answer is delivered the
+    first time only.  A message without a number (``ChatGetTimeout``,
+    ``ChatSystemError``, an element that does not say) is always delivered
+    and moves nothing.  Across answers one number is kept, the highest, as
+    Oracle's client keeps it [OL]: a message numbered below one an earlier
+    answer delivered is left out.
+    """
+    kept: list[Message] = []
+    seen: set[int] = set()
+    highest = last
+    for message in messages:
+        number = getattr(message, "sequence_number", None)
+        if number is not None:
+            if number <= last or number in seen:
+                continue
+            seen.add(number)
+            highest = max(highest, number)
+        kept.append(message)
+    return (messages if len(kept) == len(messages) else tuple(kept)), highest
+
+
+def _follow_pool_moves(messages: tuple[Message, ...], pool: str | None) -> str | None:
+    """The pool after ``messages``: the value of the last pool move among them, else ``pool`` itself.
+
+    An announcement without a value, or with an empty one, moves nothing
+    [I]: there is no pool to go to.
+
+    Raises:
+        RemoteProtocolError: a pool move names a pool that cannot be sent
+            as ``?pool=``.
+    """
+    for message in messages:
+        if type(message) is ChatConfigChangeNotification:
+            moved = message.pool
+            if moved:
+                try:
+                    pool = check_pool(moved)
+                except LocalProtocolError as exc:  # the server's fault, not the caller's
+                    raise RemoteProtocolError(f"getMessages announced an unusable pool: {exc}") from None
+    return pool
 
 
 #: Operation name -> what the session does around its exchanges.  An

@@ -1,4 +1,5 @@
-"""The session follows what the server answers: a new session id, a logoff, the one poll slot, ``clientReset``.
+"""The session follows what the server answers: a new session id, a logoff, the one poll slot, ``clientReset``,
+each message delivered once, pool moves.
 
 Each answer is fed through `client_outcome` (whole, byte by byte, in
 strides, at random points) and, where it is complete, with trailing bytes:
@@ -12,12 +13,14 @@ import gc
 import re
 from typing import Any
 
+import msgspec
 import pytest
 
 import chatproto as cp
 from tests.reference import bearer_session
 
 from .helpers import (
+    POOL,
     SESSION_ID,
     client_outcome,
     client_outcome_with_trailing,
@@ -416,3 +419,241 @@ def test_the_message_counter_is_restored_as_given(value: int) -> None:
     assert session.last_message_sequence_number == value
     assert f"last_message_sequence_number={value}," in repr(session)
     assert session.last_sequence_number == 0
+
+
+# --- getMessages: each message delivered once ---------------------------------------------------
+
+
+def post(number: int | None = None, twin: str | None = None, **fields: object) -> dict[str, object]:
+    """A ``ChatPostMessage`` element numbered ``number`` (and/or its ``...String`` twin)."""
+    if number is not None:
+        fields["sequenceNumber"] = number
+    if twin is not None:
+        fields["sequenceNumberString"] = twin
+    return {"ChatPostMessage": {"body": f"message {number or twin}", **fields}}
+
+
+def batch(*elements: object) -> bytes:
+    return ok(msgspec.json.encode({"getResponseTypes": list(elements)}))
+
+
+def delivered(record: list[object]) -> list[object]:
+    """The sequence numbers (or, for a message without one, its type's name) of the poll's event."""
+    assert record[-1] is cp.ConnectionState.IDLE, record
+    (event,) = record[:-1]
+    assert isinstance(event, cp.ResponseReceived)
+    response = event.response
+    assert isinstance(response, cp.GetMessagesResponse)
+    return [getattr(message, "sequence_number", None) or type(message).__name__ for message in response.messages]
+
+
+def polled(data: bytes) -> Any:
+    """A setup for `Made`: the session first polls once, answered with ``data``."""
+
+    def setup(session: cp.AgentSession) -> None:
+        conn = cp.ClientConnection(session)
+        conn.send(POLL)
+        assert isinstance(answer(conn, data), cp.ResponseReceived)
+
+    return setup
+
+
+def test_a_replayed_transcript_is_left_out_and_the_new_messages_delivered() -> None:
+    # The server replays what it delivered (1 to 3) before the new messages (4, 5), as on a reconnection.
+    made = Made(POLL, polled(batch(post(1), post(2), post(3))))
+    record = client_outcome_with_trailing(batch(post(1), post(2), post(3), post(4), post(5)), make=made)
+    assert delivered(record) == [4, 5]
+    assert made.only("last_message_sequence_number") == 5
+
+
+def test_a_restored_counter_leaves_out_what_the_last_process_delivered() -> None:
+    made = Made(POLL, last_message_sequence_number=216)
+    record = client_outcome_with_trailing(batch(post(215), post(216), post(217), post(218)), make=made)
+    assert delivered(record) == [217, 218]
+    assert made.only("last_message_sequence_number") == 218
+
+
+def test_a_number_sent_only_as_its_twin_counts_too() -> None:
+    made = Made(POLL, last_message_sequence_number=216)
+    record = client_outcome_with_trailing(batch(post(twin="216"), post(twin="217")), make=made)
+    assert delivered(record) == [217]
+    assert made.only("last_message_sequence_number") == 217
+
+
+def test_a_whole_replay_delivers_nothing_and_moves_nothing() -> None:
+    made = Made(POLL, last_message_sequence_number=9)
+    record = client_outcome_with_trailing(batch(post(3), post(9), post(0), post(-4)), make=made)
+    assert delivered(record) == []
+    assert made.only("last_message_sequence_number") == 9
+
+
+def test_within_one_answer_each_message_is_compared_with_what_earlier_answers_delivered() -> None:
+    # 3 after 5 in the same answer is delivered: the batch's order says nothing of a replay.
+    made = Made(POLL, last_message_sequence_number=2)
+    record = client_outcome_with_trailing(batch(post(5), post(3), post(2)), make=made)
+    assert delivered(record) == [5, 3]
+    assert made.only("last_message_sequence_number") == 5
+
+
+def test_across_answers_a_number_below_the_highest_delivered_is_left_out() -> None:
+    made = Made(POLL, polled(batch(post(5), post(3))))
+    record = client_outcome_with_trailing(batch(post(4), post(6)), make=made)
+    assert delivered(record) == [6]
+
+
+def test_a_number_repeated_within_one_answer_is_delivered_the_first_time() -> None:
+    made = Made(POLL)
+    body = batch(post(7, body="first"), post(7, body="again"), post(twin="7"), post(8))
+    record = client_outcome_with_trailing(body, make=made)
+    event = record[0]
+    assert isinstance(event, cp.ResponseReceived)
+    assert [message.body for message in event.response.messages] == ["first", "message 8"]  # type: ignore[attr-defined]
+
+
+def test_messages_without_a_number_always_pass_and_move_nothing() -> None:
+    made = Made(POLL, last_message_sequence_number=4)
+    body = batch(
+        {"ChatGetTimeout": {}},
+        {"ChatSystemError": {"errorCondition": "X", "sequenceNumber": 1}},  # its model has no message number
+        post(),
+        {"ChatNotInTheTable": {"a": 1}},
+        "not an object",
+    )
+    record = client_outcome_with_trailing(body, make=made)
+    assert delivered(record) == [
+        "ChatGetTimeout",
+        "ChatSystemError",
+        "ChatPostMessage",
+        "UnknownMessage",
+        "MalformedMessage",
+    ]
+    assert made.only("last_message_sequence_number") == 4
+
+
+def test_unknown_and_malformed_messages_with_a_number_are_delivered_once_too() -> None:
+    made = Made(POLL, last_message_sequence_number=4)
+    body = batch(
+        {"ChatNotInTheTable": {"sequenceNumber": 4}},
+        {"ChatNotInTheTable": {"sequenceNumberString": "5"}},
+        {"ChatPostMessage": {"sequenceNumber": 6, "body": ["not", "text"]}},
+        {"ChatPostMessage": {"sequenceNumber": 3, "body": 1}},
+        {"ChatNotInTheTable": {"sequenceNumber": 2**63}},  # beyond 64 bits: no number, as the typed models say
+    )
+    record = client_outcome_with_trailing(body, make=made)
+    assert delivered(record) == [5, 6, "UnknownMessage"]
+    assert made.only("last_message_sequence_number") == 6
+
+
+def test_logon_override_lets_the_restarted_numbers_through() -> None:
+    session = bearer_session(last_message_sequence_number=40)
+    conn = cp.ClientConnection(session)
+    conn.send(OVERRIDE)
+    answer(conn, ok(b'{"sessionId": "%s"}' % NEW_ID.encode()))
+    conn.send(POLL)
+    event = answer(conn, batch(post(1), post(2)))
+    assert isinstance(event, cp.ResponseReceived)
+    assert [message.sequence_number for message in event.response.messages] == [1, 2]  # type: ignore[attr-defined]
+    assert session.last_message_sequence_number == 2
+
+
+def test_the_counter_is_shared_by_every_connection_of_the_session() -> None:
+    session = bearer_session()
+    first, second = cp.ClientConnection(session), cp.ClientConnection(session)
+    first.send(POLL)
+    answer(first, batch(post(1), post(2)))
+    second.send(POLL)
+    event = answer(second, batch(post(2), post(3)))
+    assert isinstance(event, cp.ResponseReceived)
+    assert [message.sequence_number for message in event.response.messages] == [3]  # type: ignore[attr-defined]
+
+
+def test_a_poll_answered_in_error_moves_nothing() -> None:
+    made = Made(POLL, last_message_sequence_number=4)
+    body = msgspec.json.encode(
+        {"getResponseTypes": [post(5)], "chatSystemError": {"errorCondition": "SERVICE_UNAVAILABLE"}}
+    )
+    record = client_outcome(ok(body), make=made)
+    assert isinstance(record[0], cp.ErrorReceived)
+    assert made.only("last_message_sequence_number") == 4
+
+
+# --- getMessages: pool moves --------------------------------------------------------------------
+
+
+def pool_move(value: object = "300:2", name: object = "CHAT_CLUSTER_POOL_ID", **fields: object) -> dict[str, object]:
+    return {"ChatConfigChangeNotification": {"name": name, "value": value, **fields}}
+
+
+def target_of(session: cp.AgentSession) -> bytes:
+    """The request line of the next request a new connection of ``session`` sends."""
+    return cp.ClientConnection(session).send(simple_request()).split(b"\r\n", 1)[0]
+
+
+def test_a_pool_move_is_followed_by_every_later_request() -> None:
+    made = Made(POLL)
+    record = client_outcome_with_trailing(batch(post(1), pool_move("300:2", sequenceNumber=2)), make=made)
+    event = record[0]
+    assert isinstance(event, cp.ResponseReceived)
+    (notification,) = [m for m in event.response.messages if isinstance(m, cp.ChatConfigChangeNotification)]  # type: ignore[attr-defined]
+    assert notification.pool == "300:2"  # the event still carries the announcement
+    assert made.only("pool") == "300:2"
+    session = made.sessions[0]
+    assert target_of(session) == b"POST /engagement/api/agent/day001_221100_sql_001h/v1/postMessage?pool=300:2 HTTP/1.1"
+    assert session.last_message_sequence_number == 2
+
+
+def test_a_session_without_a_pool_gets_one_from_a_move() -> None:
+    made = Made(POLL, pool=None)
+    client_outcome_with_trailing(batch(pool_move("12:7")), make=made)
+    assert made.only("pool") == "12:7"
+    assert target_of(made.sessions[0]).endswith(b"/v1/postMessage?pool=12:7 HTTP/1.1")
+
+
+def test_the_last_of_several_moves_wins() -> None:
+    made = Made(POLL)
+    client_outcome_with_trailing(batch(pool_move("1:1"), pool_move("2:2"), pool_move("")), make=made)
+    assert made.only("pool") == "2:2"
+
+
+def test_a_move_on_the_general_path_is_followed_too() -> None:
+    # An unknown element sends the batch to the decoder's general path.
+    made = Made(POLL)
+    client_outcome_with_trailing(batch({"ChatNotInTheTable": {}}, pool_move("4:4")), make=made)
+    assert made.only("pool") == "4:4"
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        pool_move(""),
+        pool_move(None),
+        {"ChatConfigChangeNotification": {"name": "CHAT_CLUSTER_POOL_ID"}},
+        pool_move("300:2", name="SOME_OTHER_SETTING"),
+        pool_move("300:2", name=None),
+        pool_move(["300:2"]),  # malformed: its value is not text
+        {"ChatNotInTheTable": {"name": "CHAT_CLUSTER_POOL_ID", "value": "300:2"}},
+    ],
+    ids=["empty", "null", "missing", "other-name", "no-name", "malformed", "unknown-type"],
+)
+def test_what_announces_no_pool_moves_nothing(element: dict[str, object]) -> None:
+    made = Made(POLL)
+    client_outcome_with_trailing(batch(element), make=made)
+    assert made.only("pool") == POOL
+
+
+def test_a_replayed_announcement_does_not_move_the_session_back() -> None:
+    made = Made(POLL, polled(batch(pool_move("1:1", sequenceNumber=1), pool_move("2:2", sequenceNumber=2))))
+    record = client_outcome_with_trailing(batch(pool_move("1:1", sequenceNumber=1), post(3)), make=made)
+    assert delivered(record) == [3]
+    assert made.only("pool") == "2:2"
+
+
+@pytest.mark.parametrize("value", ["300 2", "300:2\r\nX-Evil: 1", "a/b", "p?q", "é"])
+def test_an_unusable_pool_is_the_servers_error_and_changes_nothing(value: str) -> None:
+    made = Made(POLL, last_message_sequence_number=4)
+    assert client_outcome(batch(post(5), pool_move(value, sequenceNumber=6)), make=made) == REMOTE_ERROR
+    assert made.only("pool") == POOL
+    assert made.only("last_message_sequence_number") == 4
+    conn = made()
+    with pytest.raises(cp.RemoteProtocolError, match="getMessages announced an unusable pool: pool "):
+        answer(conn, batch(pool_move(value)))

@@ -1133,6 +1133,8 @@ def test_a_pool_move_is_announced_and_the_old_pool_refused_once_delivered() -> N
     [(name, fields)] = bot.poll()
     assert (name, fields["name"], fields["value"]) == ("ChatConfigChangeNotification", CHAT_CLUSTER_POOL_ID, "297:2")
     assert (emulator.session(session_id).pool, emulator.session(session_id).pending_pool) == ("297:2", None)
+    assert bot.session.pool == "297:2"  # the client followed the announcement by itself
+    bot.session.pool = "297:1"  # as a client that did not follow it
     assert bot.error(cp.GetMessagesRequest()) == (
         403,
         "ACCESS_DENIED",
@@ -1185,7 +1187,10 @@ def test_fault_replay_sends_the_transcript_again_first() -> None:
     bot.poll()
     emulator.set_faults(FaultPlan(replay=1.0))
     emulator.end_user_says(engagement_id, "two")
-    assert [(f["sequenceNumber"], f["body"]) for _, f in bot.poll()] == [(1, "one"), (1 + 1, "two")]
+    pending = bot.send(cp.GetMessagesRequest())
+    assert [(m.sequence_number, m.body) for m in pending.reply.body.messages] == [(1, "one"), (1 + 1, "two")]
+    # The client delivers each message once: the replayed one is left out.
+    assert [(f["sequenceNumber"], f["body"]) for _, f in messages_of(pending.answer().response)] == [(2, "two")]
 
 
 def test_fault_replay_history_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1200,7 +1205,7 @@ def test_fault_replay_history_is_bounded(monkeypatch: pytest.MonkeyPatch) -> Non
         bot.poll()
     emulator.set_faults(FaultPlan(replay=1.0))
     emulator.end_user_says(engagement_id, "three")
-    assert [f["body"] for _, f in bot.poll()] == ["two", "three"]
+    assert [m.body for m in bot.send(cp.GetMessagesRequest()).reply.body.messages] == ["two", "three"]
 
 
 def test_fault_takeover_ends_the_session_at_a_poll() -> None:

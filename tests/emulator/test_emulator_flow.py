@@ -431,13 +431,14 @@ def test_a_pool_move_over_the_control_surface_and_a_client_that_follows_it(chat_
             "CHAT_CLUSTER_POOL_ID",
             "297:2",
         )
+        assert client.session.pool == "297:2"  # the client followed the announcement
+        client.post_message("new pool", destination_id=chat_emulator.engagement_id)
+        unaware = make(chat_emulator.url, **chat_emulator.client_options)  # one that did not hear it
         with pytest.raises(cp.SessionExpiredError) as raised:
-            client.post_message("old pool", destination_id=chat_emulator.engagement_id)
+            unaware.post_message("old pool", destination_id=chat_emulator.engagement_id)
         assert (
             raised.value.message == "pool: the agent session moved from pool 297:1 to 297:2; 297:1 no longer serves it"
         )
-        follower = make(chat_emulator.url, **{**chat_emulator.client_options, "pool": "297:2"})
-        follower.post_message("new pool", destination_id=chat_emulator.engagement_id)
     assert [m.body for m in chat_emulator.messages()] == ["new pool"]
 
 

@@ -1,7 +1,9 @@
 """Hypothesis: lists of arbitrary messages survive the wire, and a batch decodes the same whichever path it takes.
 
 - Round trip: any `GetMessagesResponse` the server role encodes is decoded
-  by the client into an equal one, at random split points.
+  by the client into an equal one, at random split points, but for what
+  the session's rules leave out (a message number delivered already) and
+  follow (a pool move), which `delivered_once` and `moved_to` restate.
 - One bad element never changes the others: a batch decodes to the
   concatenation of its elements decoded one by one, and adding an unknown
   element (which sends the body to the decoder's general path) changes
@@ -11,9 +13,11 @@
 from __future__ import annotations
 
 import enum
+import re
 from typing import Any, get_args
 
 import msgspec
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -88,7 +92,58 @@ def test_any_list_of_messages_survives_the_wire(response: cp.GetMessagesResponse
     wire = server.send_response(200, response)
     points = data.draw(st.lists(st.integers(0, len(wire)), max_size=8))
     record = drive_client(client, split_at(wire, points))
-    assert record == [cp.ResponseReceived(cp.GetMessagesRequest(sequence_number=1), response), cp.ConnectionState.IDLE]
+    delivered = delivered_once(response.messages)
+    usable, pool = moved_to(delivered, client.session.pool)
+    if not usable:
+        assert record[-1] is cp.ConnectionState.ERROR
+        assert record[-2] == ("raised", cp.RemoteProtocolError)
+        assert client.session.last_message_sequence_number == 0  # an answer not followed changes nothing
+        return
+    expected = msgspec.structs.replace(response, messages=delivered)
+    assert record == [cp.ResponseReceived(cp.GetMessagesRequest(sequence_number=1), expected), cp.ConnectionState.IDLE]
+    numbers = [number for message in delivered if (number := getattr(message, "sequence_number", None)) is not None]
+    assert client.session.last_message_sequence_number == max(numbers, default=0)
+    assert client.session.pool == pool
+
+
+POOL_TEXT = re.compile(r"[A-Za-z0-9._~:-]+")  # what a ``?pool=`` value may hold
+
+
+def delivered_once(messages: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The session's rule for a new session, restated: the first message of each number above 0, and every
+    message without a number."""
+    seen: set[int] = set()
+    kept = []
+    for message in messages:
+        number = getattr(message, "sequence_number", None)
+        if number is not None:
+            if number <= 0 or number in seen:
+                continue
+            seen.add(number)
+        kept.append(message)
+    return tuple(kept)
+
+
+def moved_to(messages: tuple[Any, ...], pool: str | None) -> tuple[bool, str | None]:
+    """Whether every pool move among ``messages`` (those with a value) is usable, and the pool after them."""
+    for message in messages:
+        if type(message) is cp.ChatConfigChangeNotification and message.pool:
+            if not POOL_TEXT.fullmatch(message.pool):
+                return False, pool
+            pool = message.pool
+    return True, pool
+
+
+@pytest.mark.parametrize(
+    ("numbers", "kept"),
+    [((1, 2, 3), (1, 2, 3)), ((0, -5, 4), (4,)), ((5, 3, 5, None, 3), (5, 3, None)), ((None, None), (None, None))],
+)
+def test_the_restated_rule_keeps_the_first_of_each_number_above_0(
+    numbers: tuple[int | None, ...], kept: tuple[int | None, ...]
+) -> None:
+    # The model the round trip compares with must itself be right.
+    batch = tuple(cp.ChatPostMessage(sequence_number=number) for number in numbers)
+    assert tuple(message.sequence_number for message in delivered_once(batch)) == kept
 
 
 # --- one element never changes the others ---------------------------------------------------------------
@@ -126,8 +181,9 @@ def decoded(elements: list[Any]) -> tuple[Any, ...]:
 @BOUNDED
 @given(elements=st.lists(ELEMENTS, max_size=5))
 def test_a_batch_is_its_elements_decoded_one_by_one(elements: list[Any]) -> None:
+    # Each decoded on a session of its own, so the numbers the batch repeats are left out once joined.
     one_by_one = tuple(message for element in elements for message in decoded([element]))
-    assert decoded(elements) == one_by_one
+    assert decoded(elements) == delivered_once(one_by_one)
 
 
 @BOUNDED
