@@ -343,6 +343,56 @@ def test_logging_off_ends_the_loop(strict: StrictServer, make: Faces) -> None:
     strict.assert_done()
 
 
+def test_a_pool_move_mid_loop_moves_every_later_request(strict: StrictServer, make: Faces) -> None:
+    client = logged_on(strict, make)
+    moved = {"name": "CHAT_CLUSTER_POOL_ID", "value": "297:9", "sequenceNumber": 1}
+    said = {"engagementId": 7, "senderType": "END_USER", "body": "Hi", "sequenceNumber": 2}
+    strict.expect(agent_call("getMessages", "{}", 2), poll_answer(2, {"ChatConfigChangeNotification": moved}))
+    # The next poll, and the post after it, go to the new pool.
+    strict.expect(agent_call("getMessages", "{}", 3, pool="297:9"), poll_answer(3, {"ChatPostMessage": said}))
+    strict.expect(
+        agent_call("postMessage", _post_body("You said: Hi", 7), 4, pool="297:9"), Answer(body=envelope(4))
+    )
+
+    loop = client.messages(backoff=0.001)
+    change = next(loop)
+    assert isinstance(change, cp.ChatConfigChangeNotification)
+    assert client.session.pool == "297:9"
+    message = next(loop)
+    assert isinstance(message, cp.ChatPostMessage)
+    client.post_message(f"You said: {message.body}", destination_id=7)
+    loop.close()
+
+    strict.assert_done()
+
+
+def test_a_reconnect_that_replays_the_transcript_delivers_nothing_twice(strict: StrictServer, make: Faces) -> None:
+    client = logged_on(strict, make)
+    one = {"engagementId": 7, "senderType": "END_USER", "body": "one", "sequenceNumber": 1}
+    two = {"engagementId": 7, "senderType": "END_USER", "body": "two", "sequenceNumber": 2}
+    three = {"engagementId": 7, "senderType": "END_USER", "body": "three", "sequenceNumber": 3}
+    strict.expect(agent_call("getMessages", "{}", 2), poll_answer(2, {"ChatPostMessage": one}))
+    strict.expect(agent_call("getMessages", "{}", 3), Answer(act="reset"))
+    # After the reconnect the server sends the whole transcript again, then what is new.
+    strict.expect(
+        agent_call("getMessages", "{}", 4),
+        poll_answer(4, {"ChatPostMessage": one}, {"ChatPostMessage": two}),
+    )
+    strict.expect(agent_call("getMessages", "{}", 5), Answer(act="close"))
+    strict.expect(
+        agent_call("getMessages", "{}", 6),
+        poll_answer(6, {"ChatPostMessage": one}, {"ChatPostMessage": two}, {"ChatPostMessage": three}),
+    )
+
+    loop = client.messages(backoff=0.001, max_backoff=0.01)
+    bodies = [next(loop).body for _ in range(3)]  # type: ignore[attr-defined]
+    loop.close()
+
+    assert bodies == ["one", "two", "three"]
+    assert client.session.last_message_sequence_number == 3
+    strict.assert_done()
+
+
 def _post_body(text: str, engagement_id: int) -> str:
     return (
         f'{{"body":"{text}","destinationId":{engagement_id},"destinationType":"ENGAGEMENT","messageType":"TEXT"}}'
